@@ -1,0 +1,30 @@
+/* Subcommands of the cortile binary and helpers they share. */
+#ifndef CX_CLI_H
+#define CX_CLI_H
+
+#include "cx_status.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} cx_command;
+
+int cx_cmd_reference(int argc, char **argv);
+int cx_cmd_compare(int argc, char **argv);
+int cx_cmd_inspect(int argc, char **argv);
+
+/* Prints "cortile CMD: message" for the last error and returns the exit code. */
+int cx_cli_error(const char *cmd, cx_status st);
+/* Prints a usage error and returns 2. */
+int cx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a JSON document to stdout (pretty) and frees it. */
+void cx_cli_print_json(cJSON *doc);
+/* Parses a double / long argument; 0 on success. */
+int cx_cli_parse_double(const char *s, double *out);
+int cx_cli_parse_long(const char *s, long *out);
+
+#endif

@@ -1,0 +1,39 @@
+/* cortile: one binary, one subcommand per job. */
+#include "cx_cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const cx_command commands[] = {
+    {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: cortile COMMAND [ARGS] (cortile COMMAND --help for details)\n\n"
+                "cortile simulates analog neuromorphic chips built from cortical tiles\n"
+                "and maps trained ELM and GLIFR neuron models onto them.\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(fp, "  %-11s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("cortile %s\n", CORTILE_VERSION);
+        return 0;
+    }
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cortile: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

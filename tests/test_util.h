@@ -1,0 +1,25 @@
+/* Helpers shared by the Check suites. */
+#ifndef CX_TEST_UTIL_H
+#define CX_TEST_UTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* Path under the shared fixtures (reference/...), or NULL when they are absent. */
+char *cx_test_shared(const char *rel);
+/* Path under the repository's bundled data/. */
+char *cx_test_data(const char *rel);
+/* A fresh path in a per-process scratch folder. */
+char *cx_test_tmp(const char *name);
+
+/* Runs the cortile CLI with a shell-quoted argument string; captures stdout
+ * and stderr (caller frees) and returns the exit status (-1 on a signal). */
+int cx_test_cli(const char *args, char **out, char **err);
+
+/* Writes bytes to a file (test fixtures). */
+void cx_test_write(const char *path, const void *data, size_t n);
+
+/* Runs a suite; returns the process exit code (0 when all pass). */
+int cx_test_main(Suite *s);
+
+#endif
