@@ -5,6 +5,7 @@
 #include <string.h>
 
 static const cx_command commands[] = {
+    {"reference", "run the float64 reference simulator of a checkpoint", cx_cmd_reference},
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

@@ -1,0 +1,254 @@
+#include "cx_glifr.h"
+#include "cx_fileio.h"
+#include "cx_json.h"
+#include "cx_st.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cx_glifr_workspace {
+    double *S_ring; /* [d][H] last d rates; slot t % d holds S_{t-d} before step t writes it */
+    double *S_prev, *V, *I_asc, *I_syn, *S_new, *tmp;
+};
+
+void cx_glifr_free(cx_glifr_model *m)
+{
+    if (!m) return;
+    free(m->w_in);
+    free(m->w_lat);
+    free(m->thresh);
+    free(m->dtk_m);
+    free(m->dtk_j);
+    free(m->r_j);
+    free(m->a_j);
+    free(m->w_out);
+    free(m->b_out);
+    free(m->silence);
+    free(m);
+}
+
+static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+static cx_status read_constants(cx_glifr_model *m, const cJSON *cfg, const char *label)
+{
+    const double dt = 0.05, sigma_v = 1.0, r = 0.1, zero = 0.0, delay = 1.0;
+    CX_TRY(cx_json_number(cfg, label, "dt", &dt, &m->dt_ms));
+    if (!(m->dt_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'dt': must be > 0", label);
+    CX_TRY(cx_json_number(cfg, label, "tau", &m->dt_ms, &m->tau_ms));
+    if (!(m->tau_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'tau': must be > 0", label);
+    CX_TRY(cx_json_number(cfg, label, "sigma_v", &sigma_v, &m->sigma_v));
+    if (!(m->sigma_v > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'sigma_v': must be > 0", label);
+    CX_TRY(cx_json_number(cfg, label, "R", &r, &m->r_m));
+    CX_TRY(cx_json_number(cfg, label, "I0", &zero, &m->i0));
+    CX_TRY(cx_json_number(cfg, label, "v_reset", &zero, &m->v_reset));
+    CX_TRY(cx_json_number(cfg, label, "synaptic_delay", &delay, &m->synaptic_delay_ms));
+    if (!(m->synaptic_delay_ms >= 0))
+        return cx_fail(CX_ERR_VALUE, "%s: key 'synaptic_delay': must be >= 0", label);
+    /* upstream: d = int(synaptic_delay / dt), and 0 becomes 1 */
+    double d = floor(m->synaptic_delay_ms / m->dt_ms);
+    if (d > 1e6) return cx_fail(CX_ERR_VALUE, "%s: synaptic_delay / dt is too large", label);
+    m->delay_steps = d < 1 ? 1 : (int)d;
+    long stated, computed = m->delay_steps;
+    CX_TRY(cx_json_int(cfg, label, "delay_steps", &computed, &stated));
+    if (stated != computed)
+        return cx_fail(CX_ERR_VALUE,
+                       "%s: key 'delay_steps' is %ld but int(synaptic_delay / dt) gives %ld", label,
+                       stated, computed);
+    return CX_OK;
+}
+
+/* Checks that an optional size key of the config agrees with the tensors. */
+static cx_status check_size(const cJSON *cfg, const char *label, const char *key, int actual)
+{
+    long dflt = actual, v;
+    CX_TRY(cx_json_int(cfg, label, key, &dflt, &v));
+    if (v != actual)
+        return cx_fail(CX_ERR_SHAPE, "%s: key '%s' is %ld but the checkpoint tensors have %d",
+                       label, key, v, actual);
+    return CX_OK;
+}
+
+static cx_status read_sizes(cx_glifr_model *m, const cx_st_file *f, const cJSON *cfg,
+                            const char *label)
+{
+    const cx_st_tensor *t;
+    CX_TRY(cx_st_require(f, "neuron_layer.weight_iv", CX_DTM_FLOAT, 2, (int64_t[]){-1, -1}, &t));
+    m->n_in = (int)t->shape[0];
+    m->hidden = (int)t->shape[1];
+    CX_TRY(cx_st_require(f, "output_linear.weight", CX_DTM_FLOAT, 2,
+                         (int64_t[]){-1, m->hidden}, &t));
+    m->n_out = (int)t->shape[0];
+    CX_TRY(cx_st_require(f, "neuron_layer.a_j", CX_DTM_FLOAT, 3, (int64_t[]){-1, 1, m->hidden}, &t));
+    m->num_asc = (int)t->shape[0];
+    if (m->n_in < 1 || m->hidden < 1 || m->n_out < 1 || m->num_asc < 1)
+        return cx_fail(CX_ERR_SHAPE, "%s: empty GLIFR layer (n_in %d, hidden %d, n_out %d, J %d)",
+                       f->path, m->n_in, m->hidden, m->n_out, m->num_asc);
+    CX_TRY(check_size(cfg, label, "input_size", m->n_in));
+    CX_TRY(check_size(cfg, label, "hidden_size", m->hidden));
+    CX_TRY(check_size(cfg, label, "output_size", m->n_out));
+    return check_size(cfg, label, "num_ascs", m->num_asc);
+}
+
+static cx_status load_tensors(cx_glifr_model *m, const cx_st_file *f)
+{
+    int64_t H = m->hidden, J = m->num_asc;
+    double *tk, *tkj, *trj;
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.weight_iv", 2, (int64_t[]){m->n_in, H}, &m->w_in));
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.weight_lat", 2, (int64_t[]){H, H}, &m->w_lat));
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.thresh", 2, (int64_t[]){1, H}, &m->thresh));
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_m", 2, (int64_t[]){1, H}, &tk));
+    m->dtk_m = tk;
+    /* k = σ(trans)/dt, used as dt*k, computed in that order as upstream */
+    for (int64_t h = 0; h < H; h++) m->dtk_m[h] = m->dt_ms * (sigmoid(tk[h]) / m->dt_ms);
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_j", 3, (int64_t[]){J, 1, H}, &tkj));
+    m->dtk_j = tkj;
+    for (int64_t i = 0; i < J * H; i++) m->dtk_j[i] = m->dt_ms * (sigmoid(tkj[i]) / m->dt_ms);
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_r_j", 3, (int64_t[]){J, 1, H}, &trj));
+    m->r_j = trj;
+    for (int64_t i = 0; i < J * H; i++) m->r_j[i] = 1.0 - 2.0 * sigmoid(trj[i]);
+    CX_TRY(cx_st_read_f64(f, "neuron_layer.a_j", 3, (int64_t[]){J, 1, H}, &m->a_j));
+    CX_TRY(cx_st_read_f64(f, "output_linear.weight", 2, (int64_t[]){m->n_out, H}, &m->w_out));
+    CX_TRY(cx_st_read_f64(f, "output_linear.bias", 1, (int64_t[]){m->n_out}, &m->b_out));
+    if (cx_st_find(f, "silence_mult")) {
+        CX_TRY(cx_st_read_f64(f, "silence_mult", 2, (int64_t[]){H, H}, &m->silence));
+        int identity = 1;
+        for (int64_t i = 0; i < H * H && identity; i++)
+            identity = m->silence[i] == (i / H == i % H ? 1.0 : 0.0);
+        if (identity) {
+            free(m->silence);
+            m->silence = NULL;
+        }
+    }
+    return CX_OK;
+}
+
+cx_status cx_glifr_load(const char *dir, const cJSON *config, const char *config_label,
+                        cx_glifr_model **out)
+{
+    *out = NULL;
+    cx_glifr_model *m = calloc(1, sizeof *m);
+    if (!m) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    cx_status st = read_constants(m, config, config_label);
+    char *path = NULL;
+    cx_st_file *f = NULL;
+    if (st == CX_OK) {
+        path = cx_path_join(dir, "model.safetensors");
+        st = path ? cx_st_open(path, &f) : cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    if (st == CX_OK) st = read_sizes(m, f, config, config_label);
+    if (st == CX_OK) st = load_tensors(m, f);
+    cx_st_close(f);
+    free(path);
+    if (st != CX_OK) {
+        cx_glifr_free(m);
+        return st;
+    }
+    *out = m;
+    return CX_OK;
+}
+
+cx_glifr_workspace *cx_glifr_workspace_alloc(const cx_glifr_model *m)
+{
+    cx_glifr_workspace *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    size_t H = (size_t)m->hidden;
+    ws->S_ring = malloc((size_t)m->delay_steps * H * sizeof(double));
+    ws->S_prev = malloc(H * sizeof(double));
+    ws->V = malloc(H * sizeof(double));
+    ws->I_asc = malloc((size_t)m->num_asc * H * sizeof(double));
+    ws->I_syn = malloc(H * sizeof(double));
+    ws->S_new = malloc(H * sizeof(double));
+    ws->tmp = malloc(H * sizeof(double));
+    if (!ws->S_ring || !ws->S_prev || !ws->V || !ws->I_asc || !ws->I_syn || !ws->S_new || !ws->tmp) {
+        cx_glifr_workspace_free(ws);
+        return NULL;
+    }
+    return ws;
+}
+
+void cx_glifr_workspace_free(cx_glifr_workspace *ws)
+{
+    if (!ws) return;
+    free(ws->S_ring);
+    free(ws->S_prev);
+    free(ws->V);
+    free(ws->I_asc);
+    free(ws->I_syn);
+    free(ws->S_new);
+    free(ws->tmp);
+    free(ws);
+}
+
+/* out[h] += Σ_p in[p] W[p][h], in row order like a row vector times W */
+static void row_times_matrix(const double *restrict in, const double *restrict w, int rows, int cols,
+                             double *restrict out)
+{
+    for (int p = 0; p < rows; p++) {
+        double a = in[p];
+        if (a == 0) continue; /* adding a*w = ±0 leaves out unchanged */
+        const double *wr = w + (size_t)p * cols;
+#pragma omp simd
+        for (int h = 0; h < cols; h++) out[h] += a * wr[h];
+    }
+}
+
+void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const double *x, int T,
+                      double *y, const cx_glifr_record *rec)
+{
+    const int H = m->hidden, J = m->num_asc, d = m->delay_steps;
+    const double dt_tau = m->dt_ms / m->tau_ms;
+    memset(ws->S_ring, 0, (size_t)d * H * sizeof(double));
+    memset(ws->S_prev, 0, (size_t)H * sizeof(double));
+    memset(ws->V, 0, (size_t)H * sizeof(double));
+    memset(ws->I_asc, 0, (size_t)J * H * sizeof(double));
+    for (int t = 0; t < T; t++) {
+        double *S_delayed = ws->S_ring + (size_t)(t % d) * H; /* S_{t-d}, zero while t < d */
+        memset(ws->I_syn, 0, (size_t)H * sizeof(double));
+        row_times_matrix(x + (size_t)t * m->n_in, m->w_in, m->n_in, H, ws->I_syn);
+        row_times_matrix(S_delayed, m->w_lat, H, H, ws->I_syn);
+        for (int j = 0; j < J; j++) {
+            double *I = ws->I_asc + (size_t)j * H;
+            const double *r = m->r_j + (size_t)j * H, *a = m->a_j + (size_t)j * H;
+            const double *k = m->dtk_j + (size_t)j * H;
+            for (int h = 0; h < H; h++)
+                I[h] = (I[h] * r[h] + a[h]) * ws->S_prev[h] * dt_tau + (1.0 - k[h]) * I[h];
+        }
+        for (int h = 0; h < H; h++) {
+            double asc = 0;
+            for (int j = 0; j < J; j++) asc += ws->I_asc[(size_t)j * H + h];
+            double V = ws->V[h];
+            ws->V[h] = ws->I_syn[h] + (m->dtk_m[h] * m->r_m) * (asc + m->i0) +
+                       (1.0 - m->dtk_m[h]) * V - dt_tau * ws->S_prev[h] * (V - m->v_reset);
+            ws->S_new[h] = sigmoid((ws->V[h] - m->thresh[h]) / m->sigma_v);
+        }
+        if (m->silence) {
+            memset(ws->tmp, 0, (size_t)H * sizeof(double));
+            row_times_matrix(ws->S_new, m->silence, H, H, ws->tmp);
+            memcpy(ws->S_new, ws->tmp, (size_t)H * sizeof(double));
+        }
+        memcpy(ws->S_prev, ws->S_new, (size_t)H * sizeof(double));
+        memcpy(S_delayed, ws->S_new, (size_t)H * sizeof(double)); /* becomes S_{t'-d} at t' = t+d */
+        double *yt = y + (size_t)t * m->n_out;
+        for (int o = 0; o < m->n_out; o++) {
+            const double *w = m->w_out + (size_t)o * H;
+            double acc = 0;
+            for (int h = 0; h < H; h++) acc += ws->S_new[h] * w[h];
+            yt[o] = acc + m->b_out[o];
+        }
+        if (!rec) continue;
+        size_t row = (size_t)t * H;
+        if (rec->S) memcpy(rec->S + row, ws->S_new, (size_t)H * sizeof(double));
+        if (rec->V) memcpy(rec->V + row, ws->V, (size_t)H * sizeof(double));
+        if (rec->I_syn) memcpy(rec->I_syn + row, ws->I_syn, (size_t)H * sizeof(double));
+        for (int j = 0; rec->I_asc && j < J; j++)
+            memcpy(rec->I_asc + (size_t)j * rec->asc_stride + row, ws->I_asc + (size_t)j * H,
+                   (size_t)H * sizeof(double));
+    }
+}
+
+double cx_glifr_macs_per_step(const cx_glifr_model *m)
+{
+    double H = m->hidden;
+    return m->n_in * H + H * H + m->n_out * H + 4.0 * m->num_asc * H + 6.0 * H;
+}
