@@ -86,3 +86,24 @@ int cx_test_main(Suite *s)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+#include <math.h>
+
+double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel)
+{
+    double worst = 0;
+    for (size_t i = 0; i < ref->nelem; i++) {
+        double r = cx_st_get(ref, i), d = fabs(v[i] - r);
+        if (rel) d /= fmax(1.0, fabs(r));
+        if (!(d <= worst)) worst = d; /* NaN propagates as the worst */
+    }
+    return worst;
+}
+
+cx_st_file *cx_test_open(const char *path)
+{
+    cx_st_file *f = NULL;
+    cx_status st = cx_st_open(path, &f);
+    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    return f;
+}

@@ -3,6 +3,7 @@
 #define CX_TEST_UTIL_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stddef.h>
 
 /* Path under the shared fixtures (reference/...), or NULL when they are absent. */
@@ -23,3 +24,9 @@ void cx_test_write(const char *path, const void *data, size_t n);
 int cx_test_main(Suite *s);
 
 #endif
+
+#include "cx_st.h"
+/* max |v - ref| (rel = 0) or max |v - ref| / max(1, |ref|) (rel = 1) over a tensor. */
+double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel);
+/* Opens a safetensors file, failing the test on error. */
+cx_st_file *cx_test_open(const char *path);
