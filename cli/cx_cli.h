@@ -15,7 +15,10 @@ typedef struct {
 
 int cx_cmd_reference(int argc, char **argv);
 int cx_cmd_compare(int argc, char **argv);
-int cx_cmd_inspect(int argc, char **argv);
+int cx_cmd_demo(int argc, char **argv);
+
+/* Folder of the bundled fixtures ($CORTILE_DATA_DIR or the source tree's data/). */
+const char *cx_cli_data_dir(void);
 
 /* Prints "cortile CMD: message" for the last error and returns the exit code. */
 int cx_cli_error(const char *cmd, cx_status st);

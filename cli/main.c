@@ -5,6 +5,7 @@
 #include <string.h>
 
 static const cx_command commands[] = {
+    {"demo", "run the embedded default job on bundled data", cx_cmd_demo},
     {"reference", "run the float64 reference simulator of a checkpoint", cx_cmd_reference},
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
 };

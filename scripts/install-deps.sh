@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs cortile's build and test dependencies from Debian packages.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  libsystemc-dev   # SystemC 2.3 (tile and router shells)
+  libgsl-dev       # matrix exponential, RNG checks
+  libyaml-dev      # chip, sweep and program YAML
+  libcjson-dev     # JSON configs and safetensors headers
+  zlib1g-dev       # gzip MNIST files
+  check            # unit tests
+)
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "dependencies installed"
