@@ -248,6 +248,10 @@ static void report(const ref_args *a, const cx_model *m, const ref_stats *rs)
         cJSON_AddNumberToObject(doc, "steps", (double)rs->steps);
         cJSON_AddNumberToObject(doc, "seconds", rs->seconds);
         cJSON_AddNumberToObject(doc, "us_per_step", step_us);
+        if (m->elm) cJSON_AddNumberToObject(doc, "macs_per_step", cx_elm_macs_per_step(m->elm));
+        if (m->glifr)
+            cJSON_AddNumberToObject(doc, "macs_per_sample",
+                                    cx_glifr_macs_per_sample(m->glifr, (int)rs->steps));
         if (a->output) cJSON_AddStringToObject(doc, "output", a->output);
         if (a->mnist) {
             cJSON_AddNumberToObject(doc, "correct", (double)rs->correct);

@@ -42,9 +42,9 @@ typedef struct {
     double *kappa_m;      /* [M] */
     int num_layers;       /* linear layers in the MLP: mlp_num_layers + 1 */
     int *layer_in, *layer_out;
-    double **layer_w;     /* [out][in], row-major */
+    double **layer_w;     /* [in][out]: transposed for column-order accumulation */
     double **layer_b;     /* [out] */
-    double *w_y, *b_y;    /* [num_output][M], [num_output] */
+    double *w_y, *b_y;    /* [M][num_output] (transposed), [num_output] */
 
     /* trace groups: synapses sharing (branch, κ_s) share one trace */
     int num_groups;

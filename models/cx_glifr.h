@@ -55,8 +55,9 @@ typedef struct {
 void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const double *x, int T,
                       double *y, const cx_glifr_record *rec);
 
-/* Multiply-adds of one step with the lateral term active, for benchmarks. */
-double cx_glifr_macs_per_step(const cx_glifr_model *m);
+/* Multiply-adds of the dense products (input, lateral once S_{t-d} exists,
+ * readout) over a T-step sample, for benchmarks. */
+double cx_glifr_macs_per_sample(const cx_glifr_model *m, int T);
 
 #ifdef __cplusplus
 }

@@ -142,6 +142,18 @@ static cx_status read_routing(cx_elm_model *m, const cx_st_file *f)
     return st;
 }
 
+/* Transposes a [rows][cols] matrix in place through a scratch copy. */
+static cx_status transpose(double **m, int rows, int cols)
+{
+    double *t = malloc((size_t)rows * cols * sizeof(double));
+    if (!t) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) t[(size_t)c * rows + r] = (*m)[(size_t)r * cols + c];
+    free(*m);
+    *m = t;
+    return CX_OK;
+}
+
 static cx_status read_mlp(cx_elm_model *m, const cx_st_file *f)
 {
     int L = m->num_layers = m->mlp_num_layers + 1;
@@ -161,6 +173,7 @@ static cx_status read_mlp(cx_elm_model *m, const cx_st_file *f)
         int64_t ws[2] = {m->layer_out[l], m->layer_in[l]}, bs[1] = {m->layer_out[l]};
         CX_TRY(cx_st_read_f64(f, wname, 2, ws, &m->layer_w[l]));
         CX_TRY(cx_st_read_f64(f, bname, 1, bs, &m->layer_b[l]));
+        CX_TRY(transpose(&m->layer_w[l], m->layer_out[l], m->layer_in[l]));
     }
     return CX_OK;
 }
@@ -240,6 +253,7 @@ static cx_status load_tensors(cx_elm_model *m, const cx_st_file *f)
     int64_t wy[2] = {O, M};
     CX_TRY(cx_st_read_f64(f, "w_y.weight", 2, wy, &m->w_y));
     CX_TRY(cx_st_read_f64(f, "w_y.bias", 1, &O, &m->b_y));
+    CX_TRY(transpose(&m->w_y, (int)O, (int)M));
     return build_groups(m);
 }
 
@@ -295,19 +309,37 @@ void cx_elm_workspace_free(cx_elm_workspace *ws)
     free(ws);
 }
 
-static double dot(const double *restrict a, const double *restrict b, int n)
-{
-    double acc = 0;
-#pragma omp simd reduction(+ : acc)
-    for (int i = 0; i < n; i++) acc += a[i] * b[i];
-    return acc;
-}
+enum { ROW_BLOCK = 32 };
 
-/* out = W in + b, W [rows][cols] */
-static void affine(const double *restrict w, const double *restrict b, const double *restrict in,
-                   int rows, int cols, double *restrict out)
+/* out = W in + b with W stored transposed, wt [cols][rows]. Each output sums
+ * its terms in column order whatever the vector width, and a zero input
+ * (common after relu) skips its column. Rows go in register-sized blocks. */
+static void affine_t(const double *restrict wt, const double *restrict b,
+                     const double *restrict in, int rows, int cols, double *restrict out)
 {
-    for (int r = 0; r < rows; r++) out[r] = dot(w + (size_t)r * cols, in, cols) + b[r];
+    int r0 = 0;
+    for (; r0 + ROW_BLOCK <= rows; r0 += ROW_BLOCK) {
+        double acc[ROW_BLOCK];
+        for (int r = 0; r < ROW_BLOCK; r++) acc[r] = b[r0 + r];
+        for (int c = 0; c < cols; c++) {
+            const double a = in[c];
+            if (a == 0) continue;
+            const double *w = wt + (size_t)c * rows + r0;
+#pragma omp simd
+            for (int r = 0; r < ROW_BLOCK; r++) acc[r] += a * w[r];
+        }
+        for (int r = 0; r < ROW_BLOCK; r++) out[r0 + r] = acc[r];
+    }
+    if (r0 == rows) return;
+    const int rn = rows - r0;
+    for (int r = 0; r < rn; r++) out[r0 + r] = b[r0 + r];
+    for (int c = 0; c < cols; c++) {
+        const double a = in[c];
+        if (a == 0) continue;
+        const double *w = wt + (size_t)c * rows + r0;
+#pragma omp simd
+        for (int r = 0; r < rn; r++) out[r0 + r] += a * w[r];
+    }
 }
 
 static void activate(cx_activation act, double *v, int n)
@@ -354,21 +386,43 @@ cx_status cx_elm_input_from_dense(cx_elm_input *in, const double *x, int T, int 
     return CX_OK;
 }
 
+/* Runs body with c set to each index of a nonzero byte in row[0..n), in order.
+ * Spike rows are mostly zero: whole 8-byte words are tested at once and the
+ * nonzero bytes of a word found by counting trailing zeros. */
+#define FOR_EACH_NONZERO_BYTE(row, n, c, body)                                                     \
+    do {                                                                                           \
+        int w_ = 0;                                                                                \
+        for (; w_ + 8 <= (n); w_ += 8) {                                                           \
+            uint64_t word_;                                                                        \
+            memcpy(&word_, (row) + w_, 8);                                                         \
+            while (word_) {                                                                        \
+                int byte_ = __builtin_ctzll(word_) / 8;                                            \
+                int c = w_ + byte_;                                                                \
+                body;                                                                              \
+                word_ &= ~(0xffULL << (8 * byte_));                                                \
+            }                                                                                      \
+        }                                                                                          \
+        for (int c = w_; c < (n); c++)                                                             \
+            if ((row)[c]) body;                                                                    \
+    } while (0)
+
 cx_status cx_elm_input_from_neuronio_spikes(cx_elm_input *in, const uint8_t *spikes, int T,
                                             int num_input)
 {
-    size_t n = 0, total = (size_t)T * (size_t)num_input;
-    for (size_t i = 0; i < total; i++) n += spikes[i] != 0;
+    size_t n = 0;
+    for (int t = 0; t < T; t++) {
+        const uint8_t *row = spikes + (size_t)t * num_input;
+        FOR_EACH_NONZERO_BYTE(row, num_input, c, ((void)c, n++));
+    }
     CX_TRY(input_reserve(in, T, n));
     size_t e = 0;
     for (int t = 0; t < T; t++) {
         const uint8_t *row = spikes + (size_t)t * num_input;
         in->step_start[t] = (int)e;
-        for (int c = 0; c < num_input; c++) {
-            if (!row[c]) continue;
+        FOR_EACH_NONZERO_BYTE(row, num_input, c, {
             in->channel[e] = c;
             in->value[e++] = c >= num_input / 2 ? -(double)row[c] : (double)row[c];
-        }
+        });
     }
     in->step_start[T] = (int)e;
     return CX_OK;
@@ -403,7 +457,8 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
         const double *layer_input = z;
         double *outbuf = ws->act_a;
         for (int l = 0; l < m->num_layers; l++) {
-            affine(m->layer_w[l], m->layer_b[l], layer_input, m->layer_out[l], m->layer_in[l], outbuf);
+            affine_t(m->layer_w[l], m->layer_b[l], layer_input, m->layer_out[l], m->layer_in[l],
+                     outbuf);
             if (l < m->num_layers - 1) activate(m->activation, outbuf, m->layer_out[l]);
             layer_input = outbuf;
             outbuf = outbuf == ws->act_a ? ws->act_b : ws->act_a;
@@ -412,7 +467,7 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
             double dm = 1.7159 * tanh(layer_input[i] * 2.0 / 3.0);
             ws->m[i] = z[B + i] + m->lambda * (1.0 - m->kappa_m[i]) * dm;
         }
-        affine(m->w_y, m->b_y, ws->m, m->num_output, M, y + (size_t)t * m->num_output);
+        affine_t(m->w_y, m->b_y, ws->m, m->num_output, M, y + (size_t)t * m->num_output);
         if (rec_branch) memcpy(rec_branch + (size_t)t * B, z, (size_t)B * sizeof(double));
         if (rec_memory) memcpy(rec_memory + (size_t)t * M, ws->m, (size_t)M * sizeof(double));
     }

@@ -247,8 +247,8 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
     }
 }
 
-double cx_glifr_macs_per_step(const cx_glifr_model *m)
+double cx_glifr_macs_per_sample(const cx_glifr_model *m, int T)
 {
-    double H = m->hidden;
-    return m->n_in * H + H * H + m->n_out * H + 4.0 * m->num_asc * H + 6.0 * H;
+    double H = m->hidden, lateral_steps = T > m->delay_steps ? T - m->delay_steps : 0;
+    return T * (m->n_in + m->n_out) * H + lateral_steps * H * H;
 }
