@@ -1,4 +1,5 @@
 /* Reference simulators on the fixtures bundled in data/ (always available). */
+#include "cx_lmnist.h"
 #include "cx_model.h"
 #include "test_util.h"
 
@@ -140,6 +141,34 @@ START_TEST(glifr_lmnist_matches_traces)
 }
 END_TEST
 
+/* The float32 torchvision preprocessing reproduces the traces' inputs bit for
+ * bit, and classification gives the upstream predictions. */
+START_TEST(lmnist_preprocessing_is_exact)
+{
+    char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
+    char *tr = cx_test_data("glifr/lmnist_glifr_lheta/traces.safetensors");
+    cx_model *m;
+    ck_assert_int_eq(cx_model_load(dir, CX_KIND_GLIFR, NULL, 0, &m), CX_OK);
+    cx_st_file *f = cx_test_open(tr);
+    const cx_st_tensor *img = cx_st_find(f, "images_u8"), *x = cx_st_find(f, "x");
+    const cx_st_tensor *pred = cx_st_find(f, "pred");
+    ck_assert_int_eq(img->dtype, CX_DT_U8);
+    cx_glifr_workspace *ws = cx_glifr_workspace_alloc(m->glifr);
+    double xv[784], y[28 * 10];
+    for (int b = 0; b < (int)img->shape[0]; b++) {
+        cx_lmnist_input(img->data + 784 * b, xv);
+        for (int i = 0; i < 784; i++) ck_assert(xv[i] == cx_st_get(x, (size_t)784 * b + i));
+        ck_assert_int_eq(cx_lmnist_classify(m->glifr, ws, img->data + 784 * b, y),
+                         (int)cx_st_get(pred, (size_t)b));
+    }
+    cx_glifr_workspace_free(ws);
+    cx_st_close(f);
+    cx_model_free(m);
+    free(dir);
+    free(tr);
+}
+END_TEST
+
 /* End to end: the CLI writes the reference layout and compare accepts it. */
 START_TEST(cli_reference_and_compare)
 {
@@ -177,6 +206,7 @@ int main(void)
     tcase_add_test(tc, elm_routing_matches_formula);
     tcase_add_test(tc, elm_param_override);
     tcase_add_test(tc, glifr_lmnist_matches_traces);
+    tcase_add_test(tc, lmnist_preprocessing_is_exact);
     tcase_add_test(tc, cli_reference_and_compare);
     suite_add_tcase(s, tc);
     return cx_test_main(s);
