@@ -6,6 +6,8 @@
 #ifndef CX_STATUS_H
 #define CX_STATUS_H
 
+#include <stdarg.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,9 +26,20 @@ typedef enum {
     CX_ERR_FIT          /* a model does not fit the chip's resources */
 } cx_status;
 
-/* Records a printf-style message and returns status (for `return cx_fail(...)`). */
-cx_status cx_fail(cx_status status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Records a printf-style message as the thread's last error. */
+void cx_error_vset(const char *fmt, va_list ap);
+
+/* Records a printf-style message and returns status (for `return cx_fail(...)`).
+ * Inline so that static analysis sees the status it returns. */
+static inline __attribute__((format(printf, 2, 3))) cx_status cx_fail(cx_status status,
+                                                                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cx_error_vset(fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 /* Prefixes the recorded message with more context ("while loading X: ..."). */
 cx_status cx_fail_context(cx_status status, const char *fmt, ...)

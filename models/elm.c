@@ -194,11 +194,11 @@ static cx_status build_groups(cx_elm_model *m)
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
     m->num_groups = 0;
+    for (int k = 0; k < N; k++) syn_group[k] = -1;
     for (int b = 0; b < B; b++) {
         int first = m->num_groups;
         for (int j = 0; j < P; j++) {
             int k = b * P + j, g = first;
-            syn_group[k] = -1;
             if (!m->syn_valid[k] || m->w_s[k] == 0) continue; /* s stays 0 */
             while (g < m->num_groups && m->group_kappa[g] != m->kappa_s[k]) g++;
             if (g == m->num_groups) {

@@ -17,7 +17,7 @@ int cx_lmnist_classify(const cx_glifr_model *m, cx_glifr_workspace *ws, const ui
     double x[CX_LMNIST_ROWS * CX_LMNIST_COLS];
     cx_lmnist_input(image, x);
     cx_glifr_forward(m, ws, x, CX_LMNIST_ROWS, y, NULL);
-    const double *last = y + (CX_LMNIST_ROWS - 1) * m->n_out;
+    const double *last = y + (size_t)(CX_LMNIST_ROWS - 1) * (size_t)m->n_out;
     int best = 0;
     for (int o = 1; o < m->n_out; o++)
         if (last[o] > last[best]) best = o;

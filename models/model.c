@@ -96,11 +96,12 @@ cx_status cx_model_load(const char *dir, cx_model_kind kind, const char *const *
     if (!m) return cx_fail(CX_ERR_NOMEM, "out of memory");
     size_t n = strlen(dir) + 1;
     m->dir = malloc(n);
-    cx_status st = m->dir ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
-    if (st == CX_OK) {
-        memcpy(m->dir, dir, n);
-        st = locate_config(m, kind);
+    if (!m->dir) {
+        cx_model_free(m);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
+    memcpy(m->dir, dir, n);
+    cx_status st = locate_config(m, kind);
     for (int i = 0; st == CX_OK && i < n_overrides; i++)
         st = cx_json_apply_override(m->config, overrides[i]);
     if (st == CX_OK && m->kind == CX_KIND_ELM)

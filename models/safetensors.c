@@ -496,7 +496,7 @@ cx_status cx_st_writer_write(const cx_st_writer *w, const char *path)
         free(text);
         return cx_fail(CX_ERR_NOMEM, "%s: out of memory", path);
     }
-    memcpy(padded, text, tlen);
+    memcpy(padded, text, tlen); /* NOLINT(bugprone-not-null-terminated-result): padded, not a C string */
     memset(padded + tlen, ' ', hlen - tlen);
     free(text);
     uint8_t lenbuf[8];

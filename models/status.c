@@ -7,14 +7,7 @@
 enum { CX_MSG_LEN = 1024 };
 static _Thread_local char cx_message[CX_MSG_LEN];
 
-cx_status cx_fail(cx_status status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cx_message, sizeof cx_message, fmt, ap);
-    va_end(ap);
-    return status;
-}
+void cx_error_vset(const char *fmt, va_list ap) { vsnprintf(cx_message, sizeof cx_message, fmt, ap); }
 
 cx_status cx_fail_context(cx_status status, const char *fmt, ...)
 {
