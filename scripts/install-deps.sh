@@ -9,6 +9,7 @@ packages=(
   libcjson-dev     # JSON configs and safetensors headers
   zlib1g-dev       # gzip MNIST files
   check            # unit tests
+  valgrind         # scripts/valgrind.sh
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
