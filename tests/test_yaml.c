@@ -338,6 +338,9 @@ START_TEST(number_and_bool_syntax)
     ck_assert(isinf(d) && d > 0);
     expect_error(read_double("-.Inf", &inf_ok, &d), CX_ERR_VALUE,
                  "chip.yaml:1: key 'v': expected a number > 0, found -.Inf");
+    /* Overflow is not infinity, even where infinity is allowed. */
+    expect_error(read_double("1e999", &inf_ok, &d), CX_ERR_VALUE,
+                 "chip.yaml:1: key 'v': expected a number > 0, found 1e999");
     expect_error(read_double(".nan", &inf_ok, &d), CX_ERR_VALUE,
                  "chip.yaml:1: key 'v': expected a finite number > 0, found .nan");
     /* Integers: exact decimal, hex, integral float literals; no fractions or overflow. */
