@@ -38,6 +38,16 @@ cx_status cx_read_file(const char *path, uint8_t **out, size_t *size)
     return CX_OK;
 }
 
+/* zlib's messages start with the path again; drop it so the path shows once. */
+static const char *gz_message(gzFile gz, const char *path, int *zerr)
+{
+    const char *msg = gzerror(gz, zerr);
+    size_t n = strlen(path);
+    if (strncmp(msg, path, n) == 0 && msg[n] == ':') msg += n + 1;
+    while (*msg == ' ') msg++;
+    return msg;
+}
+
 cx_status cx_read_gzip_file(const char *path, uint8_t **out, size_t *size)
 {
     *out = NULL;
@@ -54,7 +64,7 @@ cx_status cx_read_gzip_file(const char *path, uint8_t **out, size_t *size)
         int got = gzread(gz, buf + n, (unsigned)(cap - n));
         if (got < 0) {
             int zerr;
-            const char *msg = gzerror(gz, &zerr);
+            const char *msg = gz_message(gz, path, &zerr);
             cx_status st = cx_fail(CX_ERR_FORMAT, "%s: corrupt gzip data: %s", path, msg);
             free(buf);
             gzclose(gz);
@@ -71,7 +81,7 @@ cx_status cx_read_gzip_file(const char *path, uint8_t **out, size_t *size)
     }
     /* gzread returns 0 on a truncated stream too; gzerror tells them apart. */
     int zerr = Z_OK;
-    const char *msg = gzerror(gz, &zerr);
+    const char *msg = gz_message(gz, path, &zerr);
     if (zerr != Z_OK && zerr != Z_STREAM_END) {
         cx_status st = cx_fail(CX_ERR_FORMAT, "%s: corrupt gzip data: %s", path, msg);
         free(buf);
