@@ -16,6 +16,7 @@ typedef struct {
 int cx_cmd_reference(int argc, char **argv);
 int cx_cmd_compare(int argc, char **argv);
 int cx_cmd_inspect(int argc, char **argv);
+int cx_cmd_noc(int argc, char **argv);
 
 /* Prints "cortile CMD: message" for the last error and returns the exit code. */
 int cx_cli_error(const char *cmd, cx_status st);

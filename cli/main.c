@@ -6,6 +6,7 @@
 
 static const cx_command commands[] = {
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
+    {"noc", "simulate the spike router mesh under synthetic or trace traffic", cx_cmd_noc},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
