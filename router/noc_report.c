@@ -108,14 +108,15 @@ cJSON *cx_noc_report_json(const cx_noc *n, uint64_t end, int per_links)
     return doc;
 }
 
-/* Blue (idle) -> yellow -> red (saturated). */
+/* Sequential map: light gray (idle) -> yellow -> orange -> red -> dark red (busy every cycle). */
 static void heat(double u, int rgb[3])
 {
-    static const double stops[3][3] = {{49, 54, 149}, {255, 255, 191}, {165, 0, 38}};
-    if (u < 0) u = 0;
+    static const double stops[5][3] = {
+        {225, 225, 225}, {254, 217, 118}, {253, 141, 60}, {227, 26, 28}, {128, 0, 38}};
+    if (!(u > 0)) u = 0;
     if (u > 1) u = 1;
-    int k = u < 0.5 ? 0 : 1;
-    double f = u < 0.5 ? u / 0.5 : (u - 0.5) / 0.5;
+    int k = u >= 1 ? 3 : (int)(u * 4);
+    double f = u * 4 - k;
     for (int i = 0; i < 3; i++)
         rgb[i] = (int)(stops[k][i] + f * (stops[k + 1][i] - stops[k][i]) + 0.5);
 }
@@ -135,7 +136,7 @@ cx_status cx_noc_write_svg(const cx_noc *n, uint64_t end, const char *path)
             "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
             "<text x=\"%d\" y=\"24\" font-size=\"14\">link utilization, %dx%d mesh, cycles "
             "%llu..%llu</text>\n",
-            width < 360 ? 360 : width, height, width < 360 ? 360 : width, height, margin, w, h,
+            width < 440 ? 440 : width, height, width < 440 ? 440 : width, height, margin, w, h,
             (unsigned long long)n->stats.window_start, (unsigned long long)end);
     for (int node = 0; node < n->nodes; node++) {
         int x0 = margin + (node % w) * cell + box / 2, y0 = top + (node / w) * cell + box / 2;
@@ -178,8 +179,10 @@ cx_status cx_noc_write_svg(const cx_noc *n, uint64_t end, const char *path)
             "</linearGradient></defs>\n"
             "<rect x=\"%d\" y=\"%d\" width=\"200\" height=\"12\" fill=\"url(#heat)\"/>\n"
             "<text x=\"%d\" y=\"%d\" font-size=\"11\">0</text>\n"
-            "<text x=\"%d\" y=\"%d\" font-size=\"11\">1 (busy every cycle)</text>\n</svg>\n",
-            margin, ly, margin, ly + 26, margin + 180, ly + 26);
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\">1 (busy every cycle)</text>\n"
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\">shaded router: host I/O port</text>\n"
+            "</svg>\n",
+            margin, ly, margin, ly + 26, margin + 180, ly + 26, margin + 220, ly + 10);
     if (fclose(fp) != 0) return cx_fail(CX_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     return CX_OK;
 }
