@@ -10,6 +10,8 @@ peak=$("$CORTILE_PEAK" 2>/dev/null | awk '{print $2}')
 echo "core peak (measured FMA throughput): $peak GFLOP/s"
 pytorch_s=0.5   # upstream PyTorch, num_memory_20, 3 x 2000 steps, 1 thread, batch 1
 runs=5
+mnist_limit=""
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then runs=1; mnist_limit="--limit 100"; fi   # ctest smoke run
 
 # prints the median of the given numbers
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -46,9 +48,9 @@ mnist="$ref/mnist"
 lm="$ref/glifr/lmnist_glifr_lheta"
 if "$CORTILE" reference "$lm" --mnist "$mnist" --limit 1 >/dev/null 2>&1; then
   sims=(); walls=()
-  for _ in $(seq 3); do
+  for _ in $(seq $(( runs < 3 ? runs : 3 ))); do
     t0=$(date +%s.%N)
-    out=$("$CORTILE" reference "$lm" --mnist "$mnist" --json)
+    out=$("$CORTILE" reference "$lm" --mnist "$mnist" $mnist_limit --json)
     t1=$(date +%s.%N)
     walls+=("$(calc "$t1 - $t0")")
     sims+=("$(echo "$out" | json_num seconds)")
@@ -57,7 +59,8 @@ if "$CORTILE" reference "$lm" --mnist "$mnist" --limit 1 >/dev/null 2>&1; then
   sim=$(printf "%s\n" "${sims[@]}" | median)
   macs=$(echo "$out" | json_num macs_per_sample)
   acc=$(echo "$out" | json_num accuracy)
-  gflops=$(calc "2 * $macs * 10000 / $sim / 1e9")
-  printf "L-MNIST 10k: wall %.3f s, simulation %.3f s (%.1f us per image), %.2f GFLOP/s (%.1f%% of peak), accuracy %s\n" \
-    "$wall" "$sim" "$(calc "1e6 * $sim / 10000")" "$gflops" "$(calc "100 * $gflops / $peak")" "$acc"
+  n=$(echo "$out" | json_num samples)
+  gflops=$(calc "2 * $macs * $n / $sim / 1e9")
+  printf "L-MNIST %s images: wall %.3f s, simulation %.3f s (%.1f us per image), %.2f GFLOP/s (%.1f%% of peak), accuracy %s\n" \
+    "$n" "$wall" "$sim" "$(calc "1e6 * $sim / $n")" "$gflops" "$(calc "100 * $gflops / $peak")" "$acc"
 fi

@@ -8,6 +8,7 @@ static const cx_command commands[] = {
     {"demo", "run the embedded default job on bundled data", cx_cmd_demo},
     {"reference", "run the float64 reference simulator of a checkpoint", cx_cmd_reference},
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
+    {"noc", "simulate the spike router mesh under synthetic or trace traffic", cx_cmd_noc},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 

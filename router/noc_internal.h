@@ -1,0 +1,106 @@
+/* Private state of the mesh kernel, shared by the files of router/. */
+#ifndef CX_NOC_INTERNAL_H
+#define CX_NOC_INTERNAL_H
+
+#include "cx_noc.h"
+
+#include <stdint.h>
+
+typedef struct {
+    uint8_t type;
+    uint32_t a;   /* port index q, or endpoint */
+    uint32_t pid; /* packet, for arrivals and deliveries */
+} cx_noc_event;
+
+typedef struct {
+    cx_noc_event *ev;
+    int n, cap;
+} cx_noc_bucket;
+
+typedef struct {
+    uint64_t t, seq;
+    int e;
+} cx_noc_gen;
+
+typedef struct { /* a packet queue at an interface (power-of-two ring) */
+    uint32_t *ids;
+    uint32_t head, cap;
+    int n;
+} cx_noc_fifo;
+
+typedef struct { /* a multicast route: a source and its destinations */
+    uint32_t key;
+    int src, off, n;
+} cx_noc_route;
+
+struct cx_noc {
+    cx_noc_config cfg;
+    int nodes, endpoints, depth, ser, head, pipeline, credit_delay, voq;
+    uint64_t now, epoch;
+
+    /* events */
+    cx_noc_bucket *wheel;
+    uint32_t wheel_mask;
+    uint64_t wheel_count;
+    cx_noc_gen *heap;
+    size_t heap_n, heap_cap;
+    uint64_t heap_seq;
+
+    /* packets (structure of arrays, by packet id) */
+    uint64_t *pkt_gen, *pkt_deadline;
+    uint32_t *pkt_key;
+    int32_t *pkt_src, *pkt_dst; /* dst < 0: multicast by key */
+    uint32_t *free_ids;
+    uint32_t pkt_cap, free_n;
+
+    /* input buffers: slot = q * depth + k, k = 0 the oldest packet */
+    uint32_t *in_pid;
+    uint8_t *in_mask; /* outputs the slot's packet still has to take */
+    uint64_t *in_ready;
+    int *in_count;
+    int *in_cur;                  /* offset of the packet in the read port's current transfer */
+    uint64_t *in_busy, *in_start; /* read port busy until; start of its current transfer */
+
+    /* outputs */
+    uint64_t *out_busy;
+    int *out_credits;
+    uint8_t *out_rr; /* round-robin: input with the highest priority next */
+    uint64_t *out_mark;
+    uint32_t *dirty;
+    int ndirty;
+
+    /* network interfaces, by endpoint */
+    uint64_t *ni_busy;
+    int *ni_credits;
+    uint32_t *ni_rep_pid, *ni_rep_route; /* source replication in progress */
+    int *ni_rep_idx;
+    cx_noc_fifo *fifo;
+    int *host_node; /* router of host h */
+    int *node_host; /* host endpoint attached to a router, or -1 */
+
+    /* synthetic traffic, by tile */
+    cx_noc_traffic traffic;
+    double log1m_rate;
+    uint64_t *gen_rng, *gen_t;
+    int *gen_dst;
+    uint32_t gen_key0;
+
+    /* multicast routes: key -> route (hash), (node, key) -> output mask (hash) */
+    cx_noc_route *routes;
+    int *route_dests;
+    uint32_t nroutes, routes_cap, ndests, dests_cap;
+    uint32_t *route_slots; /* open addressing over routes, NONE when empty */
+    uint32_t route_slots_mask;
+    uint64_t *table_keys; /* (node << 32 | key) + 1; 0 when empty */
+    uint8_t *table_masks;
+    uint64_t table_n, table_mask;
+
+    cx_noc_sink_fn sink;
+    void *sink_ctx;
+    cx_noc_stats stats;
+};
+
+uint32_t route_find(const cx_noc *n, uint32_t key);
+void cx_noc_rng_seed(uint64_t *s, uint64_t seed, uint64_t stream);
+
+#endif
