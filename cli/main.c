@@ -8,6 +8,7 @@ static const cx_command commands[] = {
     {"demo", "run the embedded default job on bundled data", cx_cmd_demo},
     {"reference", "run the float64 reference simulator of a checkpoint", cx_cmd_reference},
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
+    {"chip", "validate and summarize chip descriptions", cx_cmd_chip},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
