@@ -56,9 +56,14 @@ static const char *fmt_time(double s, char *buf, size_t len)
     return buf;
 }
 
+/* "on " pads to the width of "off" in the noise table's first column. */
 static const char *on(int enabled)
 {
     return enabled ? "on " : "off";
+}
+static const char *word(int enabled)
+{
+    return enabled ? "on" : "off";
 }
 
 static void print_resources(const cx_chip_config *c)
@@ -116,7 +121,7 @@ static void print_router(const cx_chip_config *c)
     const __typeof__(c->router) *r = &c->router;
     char a[32];
     printf("router               %g MHz, %d-cycle pipeline, %d-bit packets on %d-bit links "
-           "(%d cycles each)\n",
+           "(%d cycle(s) each)\n",
            r->clock_mhz, r->pipeline_cycles, r->packet_bits, r->link_width_bits,
            cx_chip_serialization_cycles(c));
     printf("                     %s flow (credit delay %d), %s multicast, %s, %d-packet buffers\n",
@@ -124,13 +129,13 @@ static void print_router(const cx_chip_config *c)
            r->multicast == CX_CHIP_MCAST_TREE ? "tree" : "source",
            r->switching == CX_CHIP_SWITCH_CUT_THROUGH ? "cut-through" : "store-and-forward",
            r->buffer_depth_packets);
-    printf("                     address %d of %d packet bits; link capacity %.4g packets per "
+    printf("                     address %d of %d packet bits; link capacity %.6g packets per "
            "model ms\n",
            cx_chip_address_bits(c), r->packet_bits, cx_chip_link_packets_per_model_ms(c));
     printf("  hosts             ");
     for (size_t i = 0; i < r->n_hosts; i++)
         printf(" (%d, %d)", r->hosts[i].x, r->hosts[i].y);
-    printf("\n  chip links         %s latency, %g Gb/s = %.4g packets per model ms\n",
+    printf("\n  chip links         %s latency, %g Gb/s = %.6g packets per model ms\n",
            fmt_time(r->chip_link_latency_ns * 1e-9, a, sizeof a), r->chip_link_bandwidth_gbps,
            cx_chip_chip_link_packets_per_model_ms(c));
 }
@@ -142,23 +147,29 @@ static void print_noise(const cx_chip_config *c)
     printf("noise budget         (x in model units; rail span %g)\n", span);
     printf("  thermal       %s  sigma_x %.3g %s", on(n->thermal.enabled), sx,
            c->tile.mode == CX_CHIP_SAMPLED ? "per step" : "stationary");
-    if (n->thermal.source == CX_CHIP_THERMAL_KTC)
-        printf(" (kT/C: %g fF at %g K = %.4g uV rms)", n->thermal.capacitance_ff,
-               n->thermal.temperature_k,
-               1e6 * cx_chip_ktc_vrms(n->thermal.capacitance_ff, n->thermal.temperature_k));
     if (sx > 0) printf(", full-scale sine SNR %.1f dB", 20 * log10(span / (2 * sqrt(2)) / sx));
+    if (n->thermal.source == CX_CHIP_THERMAL_KTC)
+        printf("\n                     kT/C: %g fF at %g K = %.4g uV rms",
+               n->thermal.capacitance_ff, n->thermal.temperature_k,
+               1e6 * cx_chip_ktc_vrms(n->thermal.capacitance_ff, n->thermal.temperature_k));
     printf("\n  flicker       %s  sigma %g over %g..%g Hz, %d OU processes\n",
            on(n->flicker.enabled), n->flicker.sigma, n->flicker.f_low_hz, n->flicker.f_high_hz,
            cx_chip_flicker_processes(c));
     printf("  mismatch      %s  tau %.3g%%, gain %.3g%%, weights %.3g%% (log-normal), offset %g\n",
            on(n->mismatch.enabled), 100 * n->mismatch.tau_rel, 100 * n->mismatch.gain_rel,
            100 * n->mismatch.weight_rel, n->mismatch.offset_sigma);
-    printf("  quantization  %s  params %s (tau step %.3g%%), weights %s (synapse %.3g%%, crossbar "
-           "%.3g%% of full scale), adc %s (LSB %.3g)\n",
-           on(n->quantization.enabled), on(n->quantization.params), 100 * cx_chip_tau_step_rel(c),
-           on(n->quantization.weights), 100 * cx_chip_weight_step_rel(c->tile.synapses.weight_bits),
-           100 * cx_chip_weight_step_rel(c->tile.dendrite.weight_bits), on(n->quantization.adc),
-           cx_chip_adc_lsb(c));
+    printf("  quantization  %s  params %s: %d-bit, tau step %.3g%%%s\n",
+           on(n->quantization.enabled), word(n->quantization.params),
+           c->tile.compartment.param_bits, 100 * cx_chip_tau_step_rel(c),
+           c->tile.compartment.tau_spacing == CX_CHIP_SPACING_LOG ? "" : " at tau_min");
+    printf("                     weights %s: synapse %d-bit (step %.3g%%), crossbar %d-bit (step "
+           "%.3g%% of full scale)\n",
+           word(n->quantization.weights), c->tile.synapses.weight_bits,
+           100 * cx_chip_weight_step_rel(c->tile.synapses.weight_bits),
+           c->tile.dendrite.weight_bits,
+           100 * cx_chip_weight_step_rel(c->tile.dendrite.weight_bits));
+    printf("                     adc %s: %d-bit, LSB %.3g\n", word(n->quantization.adc),
+           c->tile.readout.adc_bits, cx_chip_adc_lsb(c));
     printf("  crossbar      %s  programming %.3g%%, read %.3g%% of full scale\n",
            on(n->crossbar.enabled), 100 * n->crossbar.programming_sigma,
            100 * n->crossbar.read_sigma);

@@ -487,8 +487,8 @@ START_TEST(cli_check_text_and_json)
     ck_assert_int_eq(cx_test_cli(args, &out, &err), 0);
     ck_assert_ptr_nonnull(strstr(out, "4 x 4 tiles (16), sampled tiles"));
     ck_assert_ptr_nonnull(strstr(out, "compartments              256          4096"));
-    ck_assert_ptr_nonnull(
-        strstr(out, "sigma_x 0.00163 per step (kT/C: 100 fF at 300 K = 203.5 uV"));
+    ck_assert_ptr_nonnull(strstr(out, "sigma_x 0.00163 per step"));
+    ck_assert_ptr_nonnull(strstr(out, "kT/C: 100 fF at 300 K = 203.5 uV rms"));
     ck_assert_ptr_nonnull(strstr(out, "200000"));
     free(out);
     free(err);
