@@ -47,11 +47,11 @@ typedef enum { F_STR, F_DBL, F_INT, F_BOOL, F_ENUM, F_ACTS, F_HOSTS } field_kind
 
 typedef struct {
     const char *path;
-    field_kind kind;
     size_t off;
+    const char *const *names; /* F_ENUM, F_ACTS */
     cx_yaml_range range;
-    const char *const *names; /* F_ENUM */
-    int optional;             /* a missing or null key is allowed */
+    field_kind kind;
+    int optional; /* a missing or null key is allowed */
 } field;
 
 /* clang-format off */
@@ -60,17 +60,21 @@ typedef struct {
 #define GE(lo) {.min = (lo), .max = 0, .flags = CX_YAML_GE}
 #define IN(lo, hi) {.min = (lo), .max = (hi), .flags = CX_YAML_GE | CX_YAML_LE}
 #define ANY {0, 0, 0}
-#define DBL(p, m, r) {p, F_DBL, OFF(m), r, NULL, 0}
-#define OPT_DBL(p, m, r) {p, F_DBL, OFF(m), r, NULL, 1}
-#define INT(p, m, r) {p, F_INT, OFF(m), r, NULL, 0}
-#define BOOL(p, m) {p, F_BOOL, OFF(m), ANY, NULL, 0}
-#define ENUM(p, m, names) {p, F_ENUM, OFF(m), ANY, names, 0}
+/* The range goes last: its braces hold commas. */
+#define FIELD(p, k, m, nm, opt, ...) \
+    {.path = p, .off = OFF(m), .names = nm, .range = __VA_ARGS__, .kind = k, .optional = opt}
+#define STR(p, m, opt) FIELD(p, F_STR, m, NULL, opt, ANY)
+#define DBL(p, m, r) FIELD(p, F_DBL, m, NULL, 0, r)
+#define OPT_DBL(p, m, r) FIELD(p, F_DBL, m, NULL, 1, r)
+#define INT(p, m, r) FIELD(p, F_INT, m, NULL, 0, r)
+#define BOOL(p, m) FIELD(p, F_BOOL, m, NULL, 0, ANY)
+#define ENUM(p, m, nm) FIELD(p, F_ENUM, m, nm, 0, ANY)
 /* clang-format on */
 
 /* File order of default.yaml; every key of the format is here. */
 static const field FIELDS[] = {
-    {"name", F_STR, OFF(name), ANY, NULL, 0},
-    {"description", F_STR, OFF(description), ANY, NULL, 1},
+    STR("name", name, 0),
+    STR("description", description, 1),
     DBL("acceleration", acceleration, GT(0)),
     INT("mesh.width", mesh.width, IN(1, 1024)),
     INT("mesh.height", mesh.height, IN(1, 1024)),
@@ -86,7 +90,7 @@ static const field FIELDS[] = {
     INT("tile.dendrite.rows", tile.dendrite.rows, IN(1, 1 << 16)),
     INT("tile.dendrite.cols", tile.dendrite.cols, IN(1, 1 << 16)),
     INT("tile.dendrite.weight_bits", tile.dendrite.weight_bits, IN(1, 16)),
-    {"tile.dendrite.activations", F_ACTS, OFF(tile.dendrite.activations), ANY, ACTIVATIONS, 0},
+    FIELD("tile.dendrite.activations", F_ACTS, tile.dendrite.activations, ACTIVATIONS, 0, ANY),
     INT("tile.readout.channels", tile.readout.channels, GE(0)),
     INT("tile.readout.adc_bits", tile.readout.adc_bits, IN(1, 24)),
     DBL("tile.compartment.tau_min_ms", tile.compartment.tau_min_ms, GT(0)),
@@ -133,7 +137,7 @@ static const field FIELDS[] = {
     ENUM("router.flow", router.flow, FLOWS),
     ENUM("router.multicast", router.multicast, MULTICASTS),
     ENUM("router.switching", router.switching, SWITCHINGS),
-    {"router.hosts", F_HOSTS, 0, ANY, NULL, 0},
+    FIELD("router.hosts", F_HOSTS, router.hosts, NULL, 0, ANY),
     DBL("router.energy_per_hop_pj", router.energy_per_hop_pj, GE(0)),
     DBL("router.energy_per_injection_pj", router.energy_per_injection_pj, GE(0)),
     DBL("router.chip_link_latency_ns", router.chip_link_latency_ns, GE(0)),
@@ -206,12 +210,12 @@ static size_t schema_children(const char *prefix, char keys[][KEY_LEN], const ch
     for (int i = 0; i < NFIELDS; i++) {
         const char *p = FIELDS[i].path;
         if (plen) {
-            if (strncmp(p, prefix, plen) || p[plen] != '.') continue;
+            if (strncmp(p, prefix, plen) != 0 || p[plen] != '.') continue;
             p += plen + 1;
         }
         size_t len = strcspn(p, ".");
         size_t j = 0;
-        while (j < n && (strlen(keys[j]) != len || strncmp(keys[j], p, len)))
+        while (j < n && (strlen(keys[j]) != len || strncmp(keys[j], p, len) != 0))
             j++;
         if (j < n || n == MAX_KEYS || len >= KEY_LEN) continue;
         memcpy(keys[n], p, len);
@@ -227,7 +231,7 @@ static int is_section(const char *path)
 {
     size_t len = strlen(path);
     for (int i = 0; i < NFIELDS; i++)
-        if (!strncmp(FIELDS[i].path, path, len) && FIELDS[i].path[len] == '.') return 1;
+        if (strncmp(FIELDS[i].path, path, len) == 0 && FIELDS[i].path[len] == '.') return 1;
     return 0;
 }
 
@@ -256,7 +260,7 @@ static cx_status read_activations(const cx_yaml_node *root, const field *f, unsi
     if (seq->n == 0) return key_fail(seq, "expected at least one activation");
     *out = 0;
     for (size_t i = 0; i < seq->n; i++) {
-        int k;
+        int k = 0;
         CX_TRY(name_index(seq->items[i], f->names, &k));
         if (*out & (1u << k)) return key_fail(seq->items[i], "'%s' is listed twice", f->names[k]);
         *out |= 1u << k;
@@ -371,6 +375,7 @@ static cx_status check_thermal(const cx_yaml_node *root, cx_chip_config *cfg)
 
 static cx_status check_consistency(const cx_yaml_node *root, cx_chip_config *cfg)
 {
+    if (!cfg->name[0]) return key_fail(node(root, "name"), "expected a non-empty name");
 #define C cfg->tile.compartment
     CX_TRY(
         ordered(root, "tile.compartment.tau_min_ms", C.tau_min_ms, "tau_max_ms", C.tau_max_ms, 0));

@@ -297,6 +297,8 @@ START_TEST(bad_files_name_line_and_key)
                "  height: 4                      # tiles along y\n",
                "mesh: [4, 4]\n", NULL, CX_ERR_VALUE,
                "key 'mesh': expected a mapping, found a sequence");
+    expect_bad("name", "name: default ", "name: \"\" ", NULL, CX_ERR_VALUE,
+               "key 'name': expected a non-empty name");
     expect_bad("top", "energy:\n", "energie:\n", NULL, CX_ERR_FORMAT,
                "unknown key 'energie' (did you mean 'energy'?)");
     expect_bad("hostkey", "- {x: 0, y: 0}", "- {x: 0, z: 0}", NULL, CX_ERR_FORMAT,
