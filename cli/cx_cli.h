@@ -17,6 +17,7 @@ int cx_cmd_reference(int argc, char **argv);
 int cx_cmd_compare(int argc, char **argv);
 int cx_cmd_demo(int argc, char **argv);
 int cx_cmd_noc(int argc, char **argv);
+int cx_cmd_chip(int argc, char **argv);
 
 /* Folder of the bundled fixtures ($CORTILE_DATA_DIR or the source tree's data/). */
 const char *cx_cli_data_dir(void);

@@ -9,6 +9,7 @@ static const cx_command commands[] = {
     {"reference", "run the float64 reference simulator of a checkpoint", cx_cmd_reference},
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
     {"noc", "simulate the spike router mesh under synthetic or trace traffic", cx_cmd_noc},
+    {"chip", "validate and summarize chip descriptions", cx_cmd_chip},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
