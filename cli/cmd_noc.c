@@ -1,5 +1,6 @@
 /* cortile noc: standalone network-on-chip studies on the router model. */
 #define _POSIX_C_SOURCE 200809L
+#include "cx_chip.h"
 #include "cx_cli.h"
 #include "cx_noc.h"
 #include "cx_noc_sc.h"
@@ -53,7 +54,10 @@ static const char help[] =
     "  --clock-mhz F              router clock, for the time in us (500)\n"
     "  --host X,Y                 a host I/O port at router (X,Y); repeatable, up to\n"
     "                             4 (one at 0,0)\n"
-    "Reading these from a chip description (--chip CHIP.yaml) is not available yet.\n"
+    "  --chip CHIP.yaml           take the mesh and every router setting above from a\n"
+    "                             chip description (its router: section); flags given\n"
+    "                             on the command line override it. Without --chip the\n"
+    "                             router model's own defaults (in parentheses) apply.\n"
     "\n"
     "output:\n"
     "  --json                     print the report as JSON (with every link's load)\n"
@@ -62,6 +66,43 @@ static const char help[] =
     "                             SystemC shell; same results (c)\n"
     "\n"
     "exit: 0 ok, 1 error, 2 usage\n";
+
+/* The chip description's mesh and router section as a router config. */
+static cx_status noc_config_from_chip(const char *path, cx_noc_config *out)
+{
+    cx_chip_config chip;
+    CX_TRY(cx_chip_load(path, NULL, 0, &chip));
+    cx_noc_config cfg = cx_noc_config_default();
+    cfg.width = chip.mesh.width;
+    cfg.height = chip.mesh.height;
+    cfg.clock_mhz = chip.router.clock_mhz;
+    cfg.pipeline_cycles = chip.router.pipeline_cycles;
+    cfg.link_width_bits = chip.router.link_width_bits;
+    cfg.packet_bits = chip.router.packet_bits;
+    cfg.buffer_depth_packets = chip.router.buffer_depth_packets;
+    cfg.credit_delay_cycles = chip.router.credit_delay_cycles;
+    cfg.flow = chip.router.flow == CX_CHIP_FLOW_DROP ? CX_NOC_FLOW_DROP : CX_NOC_FLOW_CREDIT;
+    cfg.multicast =
+        chip.router.multicast == CX_CHIP_MCAST_SOURCE ? CX_NOC_MCAST_SOURCE : CX_NOC_MCAST_TREE;
+    cfg.switching = chip.router.switching == CX_CHIP_SWITCH_CUT_THROUGH ? CX_NOC_CUT_THROUGH
+                                                                        : CX_NOC_STORE_FORWARD;
+    cx_status st = CX_OK;
+    if (chip.router.n_hosts > CX_NOC_MAX_HOSTS)
+        st = cx_fail(CX_ERR_UNSUPPORTED, "%s: key 'router.hosts': the router model has at most %d "
+                     "host ports, found %zu", path, CX_NOC_MAX_HOSTS, chip.router.n_hosts);
+    cfg.n_hosts = (int)chip.router.n_hosts;
+    for (int i = 0; st == CX_OK && i < cfg.n_hosts; i++) {
+        cfg.host_x[i] = chip.router.hosts[i].x;
+        cfg.host_y[i] = chip.router.hosts[i].y;
+    }
+    cfg.energy_per_hop_pj = chip.router.energy_per_hop_pj;
+    cfg.energy_per_injection_pj = chip.router.energy_per_injection_pj;
+    cfg.chip_link_latency_ns = chip.router.chip_link_latency_ns;
+    cfg.chip_link_bandwidth_gbps = chip.router.chip_link_bandwidth_gbps;
+    cx_chip_free(&chip);
+    if (st == CX_OK) *out = cfg;
+    return st;
+}
 
 typedef struct {
     cx_noc_config cfg;
@@ -198,7 +239,8 @@ int cx_cmd_noc(int argc, char **argv)
         O_SWITCH,
         O_CLOCK,
         O_HOST,
-        O_BUFFERS
+        O_BUFFERS,
+        O_CHIP
     };
     static const struct option opts[] = {{"mesh", required_argument, 0, O_MESH},
                                          {"traffic", required_argument, 0, O_TRAFFIC},
@@ -220,17 +262,26 @@ int cx_cmd_noc(int argc, char **argv)
                                          {"clock-mhz", required_argument, 0, O_CLOCK},
                                          {"host", required_argument, 0, O_HOST},
                                          {"buffers", required_argument, 0, O_BUFFERS},
+                                         {"chip", required_argument, 0, O_CHIP},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     noc_opts o;
     memset(&o, 0, sizeof o);
     o.cfg = cx_noc_config_default();
+    /* the chip file first, so that explicit flags override it wherever they stand */
+    for (int i = 1; i < argc; i++) {
+        const char *chip = NULL;
+        if (!strcmp(argv[i], "--chip") && i + 1 < argc) chip = argv[i + 1];
+        if (!strncmp(argv[i], "--chip=", 7)) chip = argv[i] + 7;
+        if (chip && noc_config_from_chip(chip, &o.cfg) != CX_OK) return cx_cli_error("noc", CX_ERR_VALUE);
+    }
     o.traffic.seed = 1;
     int c, have_traffic = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         const char *a = optarg;
         switch (c) {
+        case O_CHIP: break; /* applied before the other flags */
         case O_MESH:
             if (parse_pair(a, 'x', &o.cfg.width, &o.cfg.height))
                 return cx_cli_usage("noc", "--mesh needs WxH, e.g. 8x8, got '%s'", a);
