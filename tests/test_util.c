@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
+#include "cx_model.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,6 @@ int cx_test_main(Suite *s)
     return failed == 0 ? 0 : 1;
 }
 
-#include <math.h>
 
 double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel)
 {
@@ -106,4 +107,48 @@ cx_st_file *cx_test_open(const char *path)
     cx_status st = cx_st_open(path, &f);
     ck_assert_msg(st == CX_OK, "%s", cx_last_error());
     return f;
+}
+
+
+void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
+{
+    cx_model *m;
+    ck_assert_msg(cx_model_load(model_dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s", cx_last_error());
+    const cx_glifr_model *g = m->glifr;
+    cx_st_file *f = cx_test_open(traces);
+    const cx_st_tensor *x = cx_st_find(f, "x");
+    int B = (int)x->shape[0], T = (int)x->shape[1], H = g->hidden, O = g->n_out, J = g->num_asc;
+    double *xv;
+    ck_assert_int_eq(cx_st_to_f64(f, x, 1, &xv), CX_OK);
+    size_t bth = (size_t)B * T * H;
+    double *y = malloc((size_t)B * T * O * sizeof(double)), *S = malloc(bth * sizeof(double));
+    double *V = malloc(bth * sizeof(double)), *I = malloc(bth * sizeof(double));
+    double *A = malloc(J * bth * sizeof(double));
+    cx_glifr_workspace *ws = cx_glifr_workspace_alloc(g);
+    for (int b = 0; b < B; b++) {
+        size_t off = (size_t)b * T * H;
+        cx_glifr_record rec = {S + off, V + off, I + off, A + off, bth};
+        cx_glifr_forward(g, ws, xv + (size_t)b * T * g->n_in, T, y + (size_t)b * T * O, &rec);
+    }
+    double ey = cx_test_max_diff(cx_st_find(f, "y"), y, 0);
+    double es = cx_test_max_diff(cx_st_find(f, "S"), S, 0);
+    double ev = cx_test_max_diff(cx_st_find(f, "V"), V, 1);
+    double ei = cx_test_max_diff(cx_st_find(f, "I_syn"), I, 1);
+    double ea = cx_test_max_diff(cx_st_find(f, "I_asc"), A, 1);
+    printf("%s: y %.3e  S %.3e  V(rel) %.3e  I_syn(rel) %.3e  I_asc(rel) %.3e\n", model_dir, ey, es, ev,
+           ei, ea);
+    ck_assert_double_le(ey, 1e-9);
+    ck_assert_double_le(es, 1e-9);
+    ck_assert_double_le(ev, 1e-9);
+    ck_assert_double_le(ei, 1e-9);
+    ck_assert_double_le(ea, 1e-9);
+    cx_glifr_workspace_free(ws);
+    free(xv);
+    free(y);
+    free(S);
+    free(V);
+    free(I);
+    free(A);
+    cx_st_close(f);
+    cx_model_free(m);
 }

@@ -23,6 +23,10 @@ void cx_test_write(const char *path, const void *data, size_t n);
 /* Runs a suite; returns the process exit code (0 when all pass). */
 int cx_test_main(Suite *s);
 
+/* Runs a GLIFR checkpoint on the `x` of an upstream traces file and asserts
+ * y and S within 1e-9 absolute, V, I_syn and I_asc within 1e-9 x max(1, |ref|). */
+void cx_test_check_glifr_traces(const char *model_dir, const char *traces);
+
 #endif
 
 #include "cx_st.h"
