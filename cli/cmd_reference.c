@@ -194,9 +194,6 @@ static cx_status run_file(const ref_args *a, const cx_model *m, ref_stats *rs)
     return st;
 }
 
-cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limit, long *samples,
-                             long *correct, double *seconds);
-
 static int parse_args(int argc, char **argv, ref_args *a)
 {
     static const struct option opts[] = {

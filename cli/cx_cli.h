@@ -2,6 +2,7 @@
 #ifndef CX_CLI_H
 #define CX_CLI_H
 
+#include "cx_glifr.h"
 #include "cx_status.h"
 
 #include <cJSON.h>
@@ -18,6 +19,11 @@ int cx_cmd_compare(int argc, char **argv);
 int cx_cmd_demo(int argc, char **argv);
 int cx_cmd_noc(int argc, char **argv);
 int cx_cmd_chip(int argc, char **argv);
+
+/* Classifies the MNIST test set in dir (t10k-*-ubyte[.gz]) with a GLIFR
+ * L-MNIST checkpoint: the first `limit` images (all when limit <= 0). */
+cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limit, long *samples,
+                             long *correct, double *seconds);
 
 /* Folder of the bundled fixtures ($CORTILE_DATA_DIR or the source tree's data/). */
 const char *cx_cli_data_dir(void);

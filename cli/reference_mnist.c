@@ -1,4 +1,5 @@
 /* MNIST test-set evaluation of a GLIFR L-MNIST checkpoint (argmax of the last readout). */
+#include "cx_cli.h"
 #include "cx_fileio.h"
 #include "cx_idx.h"
 #include "cx_lmnist.h"
@@ -7,9 +8,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limit, long *samples,
-                             long *correct, double *seconds);
 
 /* dir/name.gz when present, else dir/name. */
 static char *find_idx(const char *dir, const char *name)
