@@ -1,0 +1,122 @@
+/* The tile's private layout, shared by tile_build.c and tile_step.c. */
+#ifndef CX_TILE_INTERNAL_H
+#define CX_TILE_INTERNAL_H
+
+#include "cx_rng.h"
+#include "cx_tile.h"
+
+/* Sparse weighted reads of the signal bus: rows of (bus index, weight). */
+typedef struct {
+    size_t *row; /* n + 1 offsets */
+    size_t *idx; /* bus indices */
+    double *w;
+    double *e; /* conductance reversal levels (NULL for linear terms) */
+} tile_csr;
+
+/* One physical crossbar: a block of a logical dendrite matrix. */
+typedef struct {
+    size_t spec;                   /* dendrite spec it belongs to */
+    size_t in0, n_in, out0, n_out; /* block of the logical matrix */
+    int has_bias;                  /* the block's extra row carries the bias */
+    double full_scale;
+    double *w; /* n_out x (n_in + has_bias), realized */
+} tile_array;
+
+typedef struct {
+    size_t n_in, n_out;
+    size_t *in_bus; /* bus index of each input */
+    size_t out_bus; /* first bus slot of the outputs */
+    cx_chip_activation act;
+    int stage;
+    size_t array0, n_arrays;
+} tile_dendrite;
+
+typedef struct {
+    cx_tile_soma_kind kind;
+    size_t in_bus;
+    long reset_comp; /* internal compartment index to reset (-1: none) */
+    double threshold, width, reset;
+    int emit;
+    double acc; /* sigma-delta accumulator */
+} tile_soma;
+
+/* A delayed soma rate materialized on the bus at the start of each step. */
+typedef struct {
+    size_t soma, delay, bus;
+} tile_delayed;
+
+struct cx_tile {
+    cx_chip_config chip_scalars; /* the chip's scalar fields (pointers cleared) */
+    cx_tile_id id;
+    int continuous;
+    double h_ms, sub_ms; /* model step, update step (h or the analog step) */
+    int nsub;            /* updates per model step */
+    size_t n_comps, n_in, n_dend_out, n_somas, n_readouts, n_delayed;
+
+    /* Signal bus: [1 | inputs | x (internal order) | dendrite outs | soma rates | delayed]. */
+    double *bus;
+    size_t bus_n, bus_in, bus_x, bus_dend, bus_soma, bus_delayed;
+
+    /* Compartments in internal order (sorted by stage). */
+    size_t *perm;     /* perm[internal] = netlist index */
+    size_t *inv;      /* inv[netlist] = internal */
+    size_t *stage_at; /* n_stages + 1 offsets into internal order */
+    int n_stages;
+    double *v, *x_user, *v_user; /* v internal; user-order copies */
+    double *p11, *p12, *p21, *p22, *g1, *g2, *l11, *l21, *l22, *gain, *offset;
+    double *x0, *v0;
+    double *drive, *normals;
+    tile_csr drive_csr, cond_csr;
+    cx_tile_realized_comp *realized; /* netlist order */
+    double x_min, x_max;
+    int clip;
+
+    /* Flicker: n_flicker OU processes per compartment. */
+    int n_flicker;
+    double *fl_state; /* n_flicker planes of n_comps */
+    double *fl_a, *fl_s;
+
+    /* Synaptic pulses: a ring over update steps of per-compartment deltas
+     * (continuous) or levels (sampled). */
+    double *ring;
+    size_t ring_len;  /* power of two, in update steps */
+    double *syn;      /* current synaptic level per compartment */
+    uint64_t sub_now; /* update steps done */
+    /* synapse table sorted by source */
+    size_t n_syn;
+    uint32_t *syn_src;
+    size_t *syn_comp; /* internal index */
+    double *syn_w;
+    double *syn_w_user; /* realized weights in netlist order */
+
+    tile_dendrite *dend;
+    size_t n_dend;
+    tile_array *arrays;
+    size_t n_arrays;
+    double *dend_in, *dend_acc, *dend_noise; /* scratch */
+    size_t dend_scratch;
+    double read_sigma;
+
+    tile_soma *somas;
+    double *rate_hist; /* (max_delay + 1) x n_somas ring over model steps */
+    size_t hist_len;
+    tile_delayed *delayed;
+    double soma_dt_scale; /* spikes per unit rate per update */
+    cx_chip_encoder encoder;
+    uint32_t *spk_soma;
+    double *spk_time;
+    size_t n_spk, cap_spk;
+
+    tile_csr readout_csr;
+    double *readout_bias, *readout;
+    int adc_on;
+
+    cx_rng rng_thermal, rng_flicker, rng_read, rng_encoder;
+    int thermal_on, flicker_on;
+    double sigma_x;
+    uint64_t step_now;
+    cx_tile_stats stats;
+    double static_pj_per_step;
+};
+
+#endif
