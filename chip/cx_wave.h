@@ -1,0 +1,101 @@
+/* cx_wave: waveforms of a tile for people to look at.
+ *
+ * cx_vcd_*: an IEEE 1364 value change dump (GTKWave opens it) of real-valued
+ * signals (compartment states, dendrite outputs) and 1-bit spike wires.
+ * Declare every variable, then feed samples and spikes in time order:
+ *
+ *     cx_vcd *vcd;
+ *     CX_TRY(cx_vcd_open("run.vcd", "10 us", "tile0", &vcd));
+ *     cx_vcd_add_real(vcd, "x 0", NULL);      // declared as x_0
+ *     cx_vcd_add_wire(vcd, "soma0", NULL);
+ *     for (...) { cx_vcd_sample(vcd, t, x); if (fired) cx_vcd_spike(vcd, t, 0); }
+ *     CX_TRY(cx_vcd_close(vcd));              // path appears only now
+ *
+ * Everything given at one time tick lands in one `#time` block, written when
+ * time moves on; timestamps in the file increase strictly. Reals are written
+ * when their bits change (%.17g: they read back exactly). A spike at tick t
+ * raises its wire at t and lowers it at t + 1 (spikes on consecutive ticks
+ * merge into one longer pulse). The file is written as path.tmp and renamed
+ * over path by cx_vcd_close, so a crash never leaves half a file at path.
+ * Output is deterministic: no $date.
+ *
+ * cx_svg_*: standalone SVG line plots (stacked or overlaid traces, spike
+ * rasters) with nice-number ticks and a legend. Long traces are decimated to
+ * min/max per pixel column, so a 1e6-point trace keeps its envelope in a small
+ * file. NaN and infinite points are skipped (they break the line). */
+#ifndef CX_WAVE_H
+#define CX_WAVE_H
+
+#include "cx_status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- VCD ---- */
+
+typedef struct cx_vcd cx_vcd;
+
+/* Creates path.tmp. timescale is "1", "10" or "100" then s, ms, us, ns, ps or
+ * fs, with or without a space ("1 ns", "10us"); module names the scope. */
+cx_status cx_vcd_open(const char *path, const char *timescale, const char *module, cx_vcd **out);
+/* Declare variables before the first sample or spike. A name is sanitized
+ * (characters other than letters, digits and '_' become '_'; a leading digit
+ * gets a '_' before it). index (may be NULL) receives the real's position in
+ * the array cx_vcd_sample takes, or the wire's index for cx_vcd_spike. */
+cx_status cx_vcd_add_real(cx_vcd *vcd, const char *name, size_t *index);
+cx_status cx_vcd_add_wire(cx_vcd *vcd, const char *name, size_t *index);
+/* Values of every real, in declaration order, at time_ticks (>= the previous
+ * call's time; at an equal time the later values replace the earlier ones). */
+cx_status cx_vcd_sample(cx_vcd *vcd, uint64_t time_ticks, const double *reals);
+/* A spike on wire at time_ticks (>= the previous call's time). */
+cx_status cx_vcd_spike(cx_vcd *vcd, uint64_t time_ticks, size_t wire);
+/* Writes what is pending, closes and renames path.tmp to path; frees vcd
+ * whatever happens. A write error (disk full) is CX_ERR_IO naming path, and
+ * leaves neither path.tmp nor a changed path behind. NULL is a no-op. */
+cx_status cx_vcd_close(cx_vcd *vcd);
+/* Removes path.tmp and frees vcd, for error paths. NULL is a no-op. */
+void cx_vcd_discard(cx_vcd *vcd);
+
+/* The identifier code of variable i (declaration order, reals and wires
+ * together): printable ASCII 33..126, one character for the first 94, then
+ * two, ... out must hold CX_VCD_ID_MAX bytes. */
+enum { CX_VCD_ID_MAX = 8 };
+void cx_vcd_id(size_t i, char out[CX_VCD_ID_MAX]);
+
+/* ---- SVG ---- */
+
+typedef enum {
+    CX_SVG_OVERLAY = 0, /* one panel, one y axis, a legend */
+    CX_SVG_STACKED      /* one panel per trace, each with its own y axis */
+} cx_svg_layout;
+
+/* Zero-initialized options are the defaults. */
+typedef struct {
+    cx_svg_layout layout;
+    int width_px;        /* 0: 800 */
+    int height_px;       /* 0: 480 overlaid, 60 + 140 per trace stacked */
+    double y_min, y_max; /* y range when y_min < y_max (every panel); else from the data */
+} cx_svg_options;
+
+/* Traces y[k][i] over the shared abscissa t[i], i < n_points. names may be
+ * NULL ("trace k"); opts may be NULL. */
+cx_status cx_svg_plot_traces(const char *path, const char *title, const char *x_label,
+                             const char *y_label, size_t n_traces, const char *const *names,
+                             const double *t, const double *const *y, size_t n_points,
+                             const cx_svg_options *opts);
+
+/* Spike raster: event i at time t[i] on row row[i] < n_rows, drawn as a tick.
+ * row_names may be NULL (rows are numbered); opts may be NULL (y_min/y_max
+ * unused). Events in one pixel of one row are drawn once. */
+cx_status cx_svg_plot_raster(const char *path, const char *title, const char *x_label,
+                             size_t n_rows, const char *const *row_names, const double *t,
+                             const size_t *row, size_t n_events, const cx_svg_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
