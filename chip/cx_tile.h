@@ -192,11 +192,18 @@ void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_
 void cx_tile_step(cx_tile *t);
 
 double cx_tile_time_ms(const cx_tile *t);
+double cx_tile_step_ms(const cx_tile *t);
+size_t cx_tile_n_inputs(const cx_tile *t);
+size_t cx_tile_n_comps(const cx_tile *t);
+size_t cx_tile_n_somas(const cx_tile *t);
+size_t cx_tile_n_readouts(const cx_tile *t);
 const double *cx_tile_x(const cx_tile *t); /* n_comps states */
 const double *cx_tile_v(const cx_tile *t);
 const double *cx_tile_dendrite_out(const cx_tile *t);
 const double *cx_tile_soma_rate(const cx_tile *t);
 const double *cx_tile_readout(const cx_tile *t); /* after the ADC, this step */
+/* The current value of any signal (a delayed soma rate included). */
+double cx_tile_signal(const cx_tile *t, cx_tile_sig sig);
 /* Spikes emitted by the last step: soma index and emission time (model ms). */
 size_t cx_tile_spikes(const cx_tile *t, const uint32_t **somas, const double **times_ms);
 const cx_tile_stats *cx_tile_get_stats(const cx_tile *t);

@@ -536,6 +536,21 @@ static cx_status build_comp_inputs(cx_tile *t, const cx_tile_netlist *net, int *
         t->drive_csr.row[j + 1] = pd;
         t->cond_csr.row[j + 1] = pc;
     }
+    /* termed_at[j] = compartments with terms before position j */
+    t->termed = zalloc(n, sizeof *t->termed, failed);
+    t->termed_at = zalloc(n + 1, sizeof *t->termed_at, failed);
+    if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
+    size_t nt = 0;
+    for (size_t j = 0; j < n; j++) {
+        t->termed_at[j] = nt;
+        if (t->drive_csr.row[j + 1] > t->drive_csr.row[j] ||
+            t->cond_csr.row[j + 1] > t->cond_csr.row[j])
+            t->termed[nt++] = j;
+    }
+    t->termed_at[n] = nt;
+    t->identity = 1;
+    for (size_t j = 0; j < n; j++)
+        if (t->perm[j] != j) t->identity = 0;
     return CX_OK;
 }
 
@@ -778,6 +793,7 @@ static cx_status build(cx_tile *t, const cx_chip_config *chip, const cx_tile_net
     while (t->ring_len < (size_t)t->nsub * 2 + 2)
         t->ring_len *= 2;
     t->ring = zalloc(t->ring_len * t->n_comps, sizeof *t->ring, &failed);
+    t->ring_used = zalloc(t->ring_len, 1, &failed);
     if (failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
     double phys_ms = t->h_ms / chip->acceleration;
     t->static_pj_per_step = (chip->energy.compartment_static_nw * (double)t->n_comps +

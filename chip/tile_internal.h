@@ -63,6 +63,8 @@ struct cx_tile {
     size_t *stage_at; /* n_stages + 1 offsets into internal order */
     int n_stages;
     double *v, *x_user, *v_user; /* v internal; user-order copies */
+    int identity, user_dirty;    /* internal order == netlist order; copies stale */
+    size_t *termed, *termed_at;  /* compartments with drive/cond terms; offsets by position */
     double *p11, *p12, *p21, *p22, *g1, *g2, *l11, *l21, *l22, *gain, *offset;
     double *x0, *v0;
     double *drive, *normals;
@@ -79,9 +81,11 @@ struct cx_tile {
     /* Synaptic pulses: a ring over update steps of per-compartment deltas
      * (continuous) or levels (sampled). */
     double *ring;
-    size_t ring_len;  /* power of two, in update steps */
-    double *syn;      /* current synaptic level per compartment */
-    uint64_t sub_now; /* update steps done */
+    unsigned char *ring_used; /* rows holding pulses */
+    size_t ring_len;          /* power of two, in update steps */
+    int syn_live;             /* syn holds a nonzero sampled pulse */
+    double *syn;              /* current synaptic level per compartment */
+    uint64_t sub_now;         /* update steps done */
     /* synapse table sorted by source */
     size_t n_syn;
     uint32_t *syn_src;

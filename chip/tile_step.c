@@ -17,8 +17,11 @@ static double *x_plane(const cx_tile *t)
     return t->bus + t->bus_x;
 }
 
+/* The netlist-order copies are refreshed when read (cx_tile_x/v). */
 static void sync_user_order(cx_tile *t)
 {
+    t->user_dirty = 0;
+    if (t->identity) return;
     const double *x = x_plane(t);
     for (size_t j = 0; j < t->n_comps; j++) {
         t->x_user[t->perm[j]] = x[j];
@@ -35,6 +38,8 @@ void cx_tile_reset(cx_tile *t)
     memcpy(t->v, t->v0, n * sizeof(double));
     memset(t->syn, 0, n * sizeof(double));
     memset(t->ring, 0, t->ring_len * n * sizeof(double));
+    memset(t->ring_used, 0, t->ring_len);
+    t->syn_live = 0;
     memset(t->rate_hist, 0, t->hist_len * t->n_somas * sizeof(double));
     memset(t->readout, 0, t->n_readouts * sizeof(double));
     for (size_t i = 0; i < t->n_somas; i++)
@@ -71,12 +76,21 @@ static int ring_reserve(cx_tile *t, uint64_t last)
     while (len < need)
         len *= 2;
     double *ring = calloc(len * t->n_comps, sizeof *ring);
-    if (!ring) return 0;
-    for (uint64_t u = t->sub_now; u < t->sub_now + t->ring_len; u++)
+    unsigned char *used = calloc(len, 1);
+    if (!ring || !used) {
+        free(ring);
+        free(used);
+        return 0;
+    }
+    for (uint64_t u = t->sub_now; u < t->sub_now + t->ring_len; u++) {
         memcpy(ring + (size_t)(u & (len - 1)) * t->n_comps, ring_row(t, u),
                t->n_comps * sizeof(double));
+        used[u & (len - 1)] = t->ring_used[u & (t->ring_len - 1)];
+    }
     free(t->ring);
+    free(t->ring_used);
     t->ring = ring;
+    t->ring_used = used;
     t->ring_len = len;
     return 1;
 }
@@ -102,6 +116,8 @@ void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_
     uint64_t last = t->continuous ? update + (uint64_t)t->nsub : update;
     if (!ring_reserve(t, last)) return; /* out of memory: the spike is lost, counted as late */
     double *on = ring_row(t, update), *off = t->continuous ? ring_row(t, last) : NULL;
+    t->ring_used[update & (t->ring_len - 1)] = 1;
+    if (off) t->ring_used[last & (t->ring_len - 1)] = 1;
     for (size_t e = lo; e < t->n_syn && t->syn_src[e] == source; e++) {
         on[t->syn_comp[e]] += t->syn_w[e];
         if (off) off[t->syn_comp[e]] -= t->syn_w[e];
@@ -164,24 +180,30 @@ static void eval_dendrite(cx_tile *t, const tile_dendrite *d)
         out[r] = activate(d->act, acc[r]);
 }
 
-/* Drives d = g * (sum w s + syn) + b + flicker + sum G (E - x) of [b, e). */
+/* Drives d = g * (sum w s + syn) + b + flicker + sum G (E - x) of [b, e):
+ * one vector pass for the plain part, then the compartments with terms. */
 static void compute_drives(cx_tile *t, size_t b, size_t e)
 {
     const double *bus = t->bus, *x = x_plane(t);
     const tile_csr *D = &t->drive_csr, *C = &t->cond_csr;
-    for (size_t j = b; j < e; j++) {
-        double u = t->syn[j];
-        for (size_t k = D->row[j]; k < D->row[j + 1]; k++)
-            u += D->w[k] * bus[D->idx[k]];
-        double d = t->gain[j] * u + t->offset[j];
-        for (size_t k = C->row[j]; k < C->row[j + 1]; k++)
-            d += C->w[k] * bus[C->idx[k]] * (C->e[k] - x[j]);
-        t->drive[j] = d;
+    double *restrict d = t->drive;
+    const double *restrict gain = t->gain, *restrict offset = t->offset, *restrict syn = t->syn;
+    for (size_t j = b; j < e; j++)
+        d[j] = gain[j] * syn[j] + offset[j];
+    for (size_t k = t->termed_at[b]; k < t->termed_at[e]; k++) {
+        size_t j = t->termed[k];
+        double u = syn[j];
+        for (size_t q = D->row[j]; q < D->row[j + 1]; q++)
+            u += D->w[q] * bus[D->idx[q]];
+        double dj = gain[j] * u + offset[j];
+        for (size_t q = C->row[j]; q < C->row[j + 1]; q++)
+            dj += C->w[q] * bus[C->idx[q]] * (C->e[q] - x[j]);
+        d[j] = dj;
     }
     for (int p = 0; p < t->n_flicker; p++) {
-        const double *fl = t->fl_state + (size_t)p * t->n_comps;
+        const double *restrict fl = t->fl_state + (size_t)p * t->n_comps;
         for (size_t j = b; j < e; j++)
-            t->drive[j] += fl[j];
+            d[j] += fl[j];
     }
 }
 
@@ -295,13 +317,18 @@ static void step_readouts(cx_tile *t)
 
 static void apply_pulses(cx_tile *t)
 {
+    size_t slot = (size_t)(t->sub_now & (t->ring_len - 1));
+    if (!t->continuous && t->syn_live) { /* a sampled pulse lasts one step */
+        memset(t->syn, 0, t->n_comps * sizeof(double));
+        t->syn_live = 0;
+    }
+    if (!t->ring_used[slot]) return;
     double *row = ring_row(t, t->sub_now);
-    if (t->continuous)
-        for (size_t j = 0; j < t->n_comps; j++)
-            t->syn[j] += row[j];
-    else
-        memcpy(t->syn, row, t->n_comps * sizeof(double));
+    for (size_t j = 0; j < t->n_comps; j++)
+        t->syn[j] += row[j];
     memset(row, 0, t->n_comps * sizeof(double));
+    t->ring_used[slot] = 0;
+    t->syn_live = 1;
 }
 
 void cx_tile_step(cx_tile *t)
@@ -339,7 +366,7 @@ void cx_tile_step(cx_tile *t)
                           c->energy.adc_conversion_pj * (double)t->n_readouts +
                           t->static_pj_per_step;
     t->step_now++;
-    sync_user_order(t);
+    t->user_dirty = 1;
 }
 
 /* ---------------------------------------------------------------- access */
@@ -349,14 +376,41 @@ double cx_tile_time_ms(const cx_tile *t)
     return (double)t->step_now * t->h_ms;
 }
 
+double cx_tile_step_ms(const cx_tile *t)
+{
+    return t->h_ms;
+}
+
+size_t cx_tile_n_inputs(const cx_tile *t)
+{
+    return t->n_in;
+}
+
+size_t cx_tile_n_comps(const cx_tile *t)
+{
+    return t->n_comps;
+}
+
+size_t cx_tile_n_somas(const cx_tile *t)
+{
+    return t->n_somas;
+}
+
+size_t cx_tile_n_readouts(const cx_tile *t)
+{
+    return t->n_readouts;
+}
+
 const double *cx_tile_x(const cx_tile *t)
 {
-    return t->x_user;
+    if (t->user_dirty) sync_user_order((cx_tile *)t); /* a cache: logically const */
+    return t->identity ? x_plane(t) : t->x_user;
 }
 
 const double *cx_tile_v(const cx_tile *t)
 {
-    return t->v_user;
+    if (t->user_dirty) sync_user_order((cx_tile *)t);
+    return t->identity ? t->v : t->v_user;
 }
 
 const double *cx_tile_dendrite_out(const cx_tile *t)
@@ -372,6 +426,29 @@ const double *cx_tile_soma_rate(const cx_tile *t)
 const double *cx_tile_readout(const cx_tile *t)
 {
     return t->readout;
+}
+
+double cx_tile_signal(const cx_tile *t, cx_tile_sig sig)
+{
+    switch (sig.kind) {
+    case CX_TILE_SIG_CONST:
+        return 1.0;
+    case CX_TILE_SIG_INPUT:
+        return t->bus[t->bus_in + (size_t)sig.index];
+    case CX_TILE_SIG_STATE:
+        return cx_tile_x(t)[sig.index];
+    case CX_TILE_SIG_DENDRITE:
+        return t->bus[t->bus_dend + (size_t)sig.index];
+    case CX_TILE_SIG_SOMA:
+        if (sig.delay_steps == 0) return t->bus[t->bus_soma + (size_t)sig.index];
+        /* the rate at the end of step (now - 1 - delay), as a reader at the next step sees it */
+        if (t->step_now < (uint64_t)sig.delay_steps + 1 || t->hist_len <= (size_t)sig.delay_steps)
+            return 0.0;
+        return t
+            ->rate_hist[((t->step_now - 1 - (uint64_t)sig.delay_steps) % t->hist_len) * t->n_somas +
+                        (size_t)sig.index];
+    }
+    return NAN;
 }
 
 size_t cx_tile_spikes(const cx_tile *t, const uint32_t **somas, const double **times_ms)

@@ -19,6 +19,8 @@ int cx_cmd_compare(int argc, char **argv);
 int cx_cmd_demo(int argc, char **argv);
 int cx_cmd_noc(int argc, char **argv);
 int cx_cmd_chip(int argc, char **argv);
+int cx_cmd_tile(int argc, char **argv);
+int cx_cmd_bench(int argc, char **argv);
 
 /* Classifies the MNIST test set in dir (t10k-*-ubyte[.gz]) with a GLIFR
  * L-MNIST checkpoint: the first `limit` images (all when limit <= 0). */

@@ -10,6 +10,8 @@ static const cx_command commands[] = {
     {"compare", "compare tensors of two safetensors files", cx_cmd_compare},
     {"noc", "simulate the spike router mesh under synthetic or trace traffic", cx_cmd_noc},
     {"chip", "validate and summarize chip descriptions", cx_cmd_chip},
+    {"tile", "run a hand-written netlist on one tile of a chip", cx_cmd_tile},
+    {"bench", "built-in benchmarks (tile: compartment updates per second)", cx_cmd_bench},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
