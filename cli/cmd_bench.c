@@ -16,7 +16,8 @@
 
 static const char help[] =
     "usage: cortile bench tile --compartments N --ms T --step H [--mode sampled|continuous]\n"
-    "                          [--substeps K] [--noise thermal|all|off] [--seed S] [--json]\n"
+    "                          [--substeps K] [--noise thermal|all|off] [--sigma-x S]\n"
+    "                          [--seed S] [--json]\n"
     "\n"
     "Runs the tile benchmark network on one tile of the built-in default chip: N\n"
     "second-order oscillators, natural frequency uniform in 5-100 Hz, damping\n"
@@ -29,6 +30,8 @@ static const char help[] =
     "  --substeps K   continuous: analog steps per model step (default 10)\n"
     "  --noise        thermal (default): thermal only, as the Brian2 comparison;\n"
     "                 all: every source of the default chip plus flicker; off: none\n"
+    "  --sigma-x S    thermal std of x instead of the chip's kT/C (continuous: the\n"
+    "                 stationary std, as in the Brian2 network; sampled: per step)\n"
     "  --json         the figures as JSON\n";
 
 typedef struct {
@@ -36,14 +39,15 @@ typedef struct {
     double ms, step;
     long substeps;
     cx_chip_mode mode;
-    int noise; /* 0 off, 1 thermal, 2 all */
+    int noise;      /* 0 off, 1 thermal, 2 all */
+    double sigma_x; /* > 0: thermal sigma instead of kT/C */
     uint64_t seed;
     int json;
 } bench_opts;
 
 static int parse(int argc, char **argv, bench_opts *o)
 {
-    enum { O_N = 256, O_MS, O_STEP, O_MODE, O_SUB, O_NOISE, O_SEED, O_JSON };
+    enum { O_N = 256, O_MS, O_STEP, O_MODE, O_SUB, O_NOISE, O_SEED, O_JSON, O_SIGMA };
     static const struct option opts[] = {{"compartments", required_argument, 0, O_N},
                                          {"ms", required_argument, 0, O_MS},
                                          {"step", required_argument, 0, O_STEP},
@@ -52,6 +56,7 @@ static int parse(int argc, char **argv, bench_opts *o)
                                          {"noise", required_argument, 0, O_NOISE},
                                          {"seed", required_argument, 0, O_SEED},
                                          {"json", no_argument, 0, O_JSON},
+        {"sigma-x", required_argument, 0, O_SIGMA},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     *o = (bench_opts){.n = 256,
@@ -111,6 +116,10 @@ static int parse(int argc, char **argv, bench_opts *o)
         case O_JSON:
             o->json = 1;
             break;
+        case O_SIGMA:
+            if (cx_cli_parse_double(optarg, &o->sigma_x) || !(o->sigma_x > 0))
+                return cx_cli_usage("bench tile", "--sigma-x needs a number > 0, got '%s'", optarg);
+            break;
         case 'h':
             fputs(help, stdout);
             return 0;
@@ -136,6 +145,10 @@ static void bench_chip(const bench_opts *o, cx_chip_config *c)
     c->noise.flicker.enabled = c->noise.mismatch.enabled = all;
     c->noise.quantization.enabled = c->noise.crossbar.enabled = all;
     c->noise.saturation.enabled = all;
+    if (o->sigma_x > 0) {
+        c->noise.thermal.source = CX_CHIP_THERMAL_SIGMA;
+        c->noise.thermal.sigma = o->sigma_x;
+    }
 }
 
 static cx_status run_bench(const bench_opts *o)
