@@ -266,10 +266,14 @@ void cx_tile_free(cx_tile *t)
                     t->v0,
                     t->drive,
                     t->normals,
+                    t->ring_used,
+                    t->termed,
+                    t->termed_at,
                     t->realized,
                     t->fl_state,
                     t->fl_a,
                     t->fl_s,
+                    t->fl_every,
                     t->ring,
                     t->syn,
                     t->syn_src,
@@ -569,10 +573,16 @@ static cx_status build_flicker(cx_tile *t, const cx_chip_config *chip, int *fail
      * spectrum sigma^2 / (f ln(f_high/f_low)) inside the band. */
     double lo = chip->noise.flicker.f_low_hz, hi = chip->noise.flicker.f_high_hz;
     double s = chip->noise.flicker.sigma / sqrt((double)k);
+    t->fl_every = zalloc((size_t)k, sizeof *t->fl_every, failed);
+    if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
     for (int p = 0; p < k; p++) {
         double fc = lo * pow(hi / lo, (p + 0.5) / k);
-        double a = exp(-CX_TWO_PI * fc * t->sub_ms / 1000.0);
-        t->fl_a[p] = a;
+        /* A slow process moves little per update: step it (exactly) once per
+         * 1/50 of its corner period and hold it between, which leaves its
+         * spectrum intact below ~50 fc and costs a fraction of a normal. */
+        double every = floor(0.02 / (fc * t->sub_ms / 1000.0));
+        t->fl_every[p] = every < 1 ? 1 : every > 1e9 ? 1000000000 : (uint64_t)every;
+        t->fl_a[p] = exp(-CX_TWO_PI * fc * (double)t->fl_every[p] * t->sub_ms / 1000.0);
         t->fl_s[p] = s; /* stationary std; innovation is s sqrt(1 - a^2) */
     }
     return CX_OK;

@@ -77,6 +77,7 @@ struct cx_tile {
     int n_flicker;
     double *fl_state; /* n_flicker planes of n_comps */
     double *fl_a, *fl_s;
+    uint64_t *fl_every; /* updates between steps of each process */
 
     /* Synaptic pulses: a ring over update steps of per-compartment deltas
      * (continuous) or levels (sampled). */

@@ -253,6 +253,7 @@ static void step_flicker(cx_tile *t)
 {
     size_t n = t->n_comps;
     for (int p = 0; p < t->n_flicker; p++) {
+        if (t->sub_now % t->fl_every[p]) continue;
         double *st = t->fl_state + (size_t)p * n, *z = t->normals;
         double a = t->fl_a[p], s = t->fl_s[p] * sqrt(1.0 - a * a);
         cx_rng_fill_normal(&t->rng_flicker, z, n);
@@ -344,7 +345,7 @@ void cx_tile_step(cx_tile *t)
     uint64_t macs0 = t->stats.dendrite_macs;
     for (int sub = 0; sub < t->nsub; sub++) {
         apply_pulses(t);
-        if (t->flicker_on && (sub > 0 || t->step_now > 0)) step_flicker(t);
+        if (t->flicker_on && t->sub_now > 0) step_flicker(t);
         for (int s = 0; s < t->n_stages; s++) {
             for (size_t i = 0; i < t->n_dend; i++)
                 if (t->dend[i].stage == s) eval_dendrite(t, &t->dend[i]);

@@ -56,7 +56,7 @@ static int parse(int argc, char **argv, bench_opts *o)
                                          {"noise", required_argument, 0, O_NOISE},
                                          {"seed", required_argument, 0, O_SEED},
                                          {"json", no_argument, 0, O_JSON},
-        {"sigma-x", required_argument, 0, O_SIGMA},
+                                         {"sigma-x", required_argument, 0, O_SIGMA},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     *o = (bench_opts){.n = 256,

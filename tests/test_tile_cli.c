@@ -35,13 +35,14 @@ static int same_file(const char *a, const char *b)
 /* Runs the shipped example; returns the exit status. */
 static int run_example(const char *extra, const char *out, const char *vcd, char **err)
 {
-    char cmd[4096], *o;
+    char cmd[4096], *o, *in = cx_test_data("tile_input.safetensors");
     snprintf(cmd, sizeof cmd,
              "tile %s/configs/tiles/resonators.yaml --chip %s/configs/chips/default.yaml "
              "--input %s --output %s --vcd %s %s",
-             CX_SOURCE_DIR, CX_SOURCE_DIR, cx_test_data("tile_input.safetensors"), out, vcd, extra);
+             CX_SOURCE_DIR, CX_SOURCE_DIR, in, out, vcd, extra);
     int rc = cx_test_cli(cmd, &o, err);
     free(o);
+    free(in);
     return rc;
 }
 
@@ -82,16 +83,21 @@ START_TEST(example_runs_deterministically_in_both_engines)
     ck_assert_ptr_nonnull(strstr(vcd, "$var wire 1 & out_spike $end"));
     ck_assert_ptr_nonnull(strstr(vcd, "\n#2000\n"));
     free(vcd);
+    char *paths[] = {o1, o2, o3, o4, v1, v2, v3, v4};
+    for (int i = 0; i < 8; i++)
+        free(paths[i]);
 }
 END_TEST
 
 START_TEST(plot_and_json)
 {
     char cmd[4096], *out, *err, *svg = cx_test_tmp("plot.svg");
+    char *in = cx_test_data("tile_input.safetensors");
     snprintf(cmd, sizeof cmd,
              "tile %s/configs/tiles/resonators.yaml --chip %s/configs/chips/default.yaml "
              "--input %s --steps 500 --plot %s --json --set tile.mode=continuous",
-             CX_SOURCE_DIR, CX_SOURCE_DIR, cx_test_data("tile_input.safetensors"), svg);
+             CX_SOURCE_DIR, CX_SOURCE_DIR, in, svg);
+    free(in);
     ck_assert_msg(cx_test_cli(cmd, &out, &err) == 0, "%s", err);
     cJSON *j = cJSON_Parse(out);
     ck_assert_ptr_nonnull(j);
@@ -105,6 +111,7 @@ START_TEST(plot_and_json)
     ck_assert_ptr_nonnull(strstr(s, "res60"));
     ck_assert_ptr_nonnull(strstr(s, "</svg>"));
     free(s);
+    free(svg);
 }
 END_TEST
 
@@ -118,7 +125,7 @@ static void expect_error(const char *netlist_text, const char *extra, const char
     ck_assert_msg(rc == 1, "exit %d for %s", rc, msg);
     ck_assert_msg(strstr(err, msg) != NULL, "stderr '%s' lacks '%s'", err, msg);
     ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "one line: %s", err);
-    free(out), free(err);
+    free(out), free(err), free(path);
 }
 
 START_TEST(bad_netlists_and_chips)
