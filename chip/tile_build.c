@@ -274,6 +274,7 @@ void cx_tile_free(cx_tile *t)
                     t->fl_a,
                     t->fl_s,
                     t->fl_every,
+                    t->fl_sum,
                     t->ring,
                     t->syn,
                     t->syn_src,
@@ -574,6 +575,7 @@ static cx_status build_flicker(cx_tile *t, const cx_chip_config *chip, int *fail
     double lo = chip->noise.flicker.f_low_hz, hi = chip->noise.flicker.f_high_hz;
     double s = chip->noise.flicker.sigma / sqrt((double)k);
     t->fl_every = zalloc((size_t)k, sizeof *t->fl_every, failed);
+    t->fl_sum = zalloc(t->n_comps, sizeof *t->fl_sum, failed);
     if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
     for (int p = 0; p < k; p++) {
         double fc = lo * pow(hi / lo, (p + 0.5) / k);

@@ -78,6 +78,7 @@ struct cx_tile {
     double *fl_state; /* n_flicker planes of n_comps */
     double *fl_a, *fl_s;
     uint64_t *fl_every; /* updates between steps of each process */
+    double *fl_sum;     /* sum of the processes per compartment */
 
     /* Synaptic pulses: a ring over update steps of per-compartment deltas
      * (continuous) or levels (sampled). */

@@ -29,6 +29,18 @@ static void sync_user_order(cx_tile *t)
     }
 }
 
+/* The drive sees the sum of the processes, refreshed when one moves. */
+static void sum_flicker(cx_tile *t)
+{
+    size_t n = t->n_comps;
+    memset(t->fl_sum, 0, n * sizeof(double));
+    for (int p = 0; p < t->n_flicker; p++) {
+        const double *st = t->fl_state + (size_t)p * n;
+        for (size_t j = 0; j < n; j++)
+            t->fl_sum[j] += st[j];
+    }
+}
+
 void cx_tile_reset(cx_tile *t)
 {
     size_t n = t->n_comps;
@@ -59,6 +71,7 @@ void cx_tile_reset(cx_tile *t)
         for (size_t j = 0; j < n; j++)
             st[j] *= t->fl_s[p];
     }
+    if (t->n_flicker) sum_flicker(t);
     sync_user_order(t);
 }
 
@@ -200,8 +213,8 @@ static void compute_drives(cx_tile *t, size_t b, size_t e)
             dj += C->w[q] * bus[C->idx[q]] * (C->e[q] - x[j]);
         d[j] = dj;
     }
-    for (int p = 0; p < t->n_flicker; p++) {
-        const double *restrict fl = t->fl_state + (size_t)p * t->n_comps;
+    if (t->n_flicker) {
+        const double *restrict fl = t->fl_sum;
         for (size_t j = b; j < e; j++)
             d[j] += fl[j];
     }
@@ -224,11 +237,13 @@ update_planes(size_t n, double *restrict x, double *restrict v, const double *re
     if (!clip) return 0;
     uint64_t clipped = 0;
     for (size_t i = 0; i < n; i++) {
-        int above = x[i] > hi, below = x[i] < lo;
+        double xi = x[i], vi = v[i];
+        int above = xi > hi, below = xi < lo;
         clipped += (uint64_t)(above | below);
-        /* A saturated integrator stops; the other keeps only motion back inside. */
-        v[i] = above ? fmin(v[i], 0.0) : below ? fmax(v[i], 0.0) : v[i];
-        x[i] = fmin(fmax(x[i], lo), hi);
+        /* A saturated integrator stops; the other keeps only motion back inside.
+         * Plain selects (not fmin/fmax) so the loop vectorizes. */
+        v[i] = (above && vi > 0) || (below && vi < 0) ? 0.0 : vi;
+        x[i] = above ? hi : below ? lo : xi;
     }
     return clipped;
 }
@@ -252,6 +267,7 @@ static void step_comps(cx_tile *t, size_t b, size_t e)
 static void step_flicker(cx_tile *t)
 {
     size_t n = t->n_comps;
+    int moved = 0;
     for (int p = 0; p < t->n_flicker; p++) {
         if (t->sub_now % t->fl_every[p]) continue;
         double *st = t->fl_state + (size_t)p * n, *z = t->normals;
@@ -259,7 +275,9 @@ static void step_flicker(cx_tile *t)
         cx_rng_fill_normal(&t->rng_flicker, z, n);
         for (size_t j = 0; j < n; j++)
             st[j] = a * st[j] + s * z[j];
+        moved = 1;
     }
+    if (moved) sum_flicker(t);
 }
 
 static void emit_spike(cx_tile *t, size_t soma)
