@@ -68,8 +68,9 @@ typedef enum {
     CX_RNG_STREAM_THERMAL = 0,
     CX_RNG_STREAM_FLICKER = 1,
     CX_RNG_STREAM_MISMATCH = 2,
-    CX_RNG_STREAM_CROSSBAR = 3,
-    CX_RNG_STREAM_ENCODER = 4
+    CX_RNG_STREAM_CROSSBAR_PROGRAMMING = 3, /* static weight errors, drawn once */
+    CX_RNG_STREAM_CROSSBAR_READ = 4,        /* read noise, per evaluation */
+    CX_RNG_STREAM_ENCODER = 5
 } cx_rng_stream;
 
 typedef struct {

@@ -32,9 +32,10 @@
  * constants and gains, additive on offsets and weights' logs) drawn once
  * from the tile's seed. cx_tile_realized() gives what the tile really runs.
  *
- * Randomness: every source has its own stream seeded by (seed, chip, tile,
- * source), so results do not depend on tile evaluation order, threads or
- * ranks, and switching one source off leaves the others' draws unchanged. */
+ * Randomness: every source has its own stream (cx_rng_stream) seeded by
+ * (seed, chip, tile, source), so results do not depend on tile evaluation
+ * order, threads or ranks, and switching one source off leaves the others'
+ * draws unchanged. */
 #ifndef CX_TILE_H
 #define CX_TILE_H
 
@@ -215,16 +216,6 @@ double cx_tile_synapse_weight(const cx_tile *t, size_t i);
 double cx_tile_dendrite_weight(const cx_tile *t, size_t d, size_t r, size_t c);
 /* Physical arrays a dendrite spec occupies. */
 int cx_tile_arrays_needed(const cx_chip_config *chip, const cx_tile_dendrite_spec *d);
-
-/* The random stream of each noise source (the `stream` of cx_rng_seed). */
-enum {
-    CX_TILE_STREAM_THERMAL,
-    CX_TILE_STREAM_FLICKER,
-    CX_TILE_STREAM_MISMATCH,
-    CX_TILE_STREAM_PROGRAMMING,
-    CX_TILE_STREAM_READ,
-    CX_TILE_STREAM_ENCODER
-};
 
 #ifdef __cplusplus
 }

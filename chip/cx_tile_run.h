@@ -36,14 +36,14 @@ typedef struct {
     uint8_t *soma_spikes; /* [steps, n_somas], saturating at 255 */
 } cx_tile_run_io;
 
-cx_status cx_tile_run(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io);
+cx_status cx_tile_run(cx_tile *t, cx_tile_run_io *io);
+/* The chip gives the physical step length (step_ms / acceleration). */
 cx_status cx_tile_run_systemc(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io);
 void cx_tile_run_io_free(cx_tile_run_io *io);
 
 /* ---- pieces shared by both engines ---- */
 typedef struct cx_tile_recorder cx_tile_recorder;
-cx_status cx_tile_recorder_begin(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io,
-                                 cx_tile_recorder **out);
+cx_status cx_tile_recorder_begin(cx_tile *t, cx_tile_run_io *io, cx_tile_recorder **out);
 /* Host side of step k: sets the inputs; returns the packets due at step k
  * (their source ids) through *sources / *n (valid until the next call). */
 void cx_tile_recorder_host(cx_tile_recorder *r, size_t k, const uint32_t **sources, size_t *n);

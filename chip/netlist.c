@@ -47,9 +47,9 @@ void cx_netlist_free(cx_netlist *nl)
 
 #define NOMEM() cx_fail(CX_ERR_NOMEM, "netlist: out of memory")
 
-static cx_status node_fail(const cx_yaml_node *n, const char *fmt, const char *what)
+static cx_status node_fail(const cx_yaml_node *n, const char *problem, const char *what)
 {
-    return cx_fail(CX_ERR_VALUE, "%s:%d: key '%s': %s%s", n->file, n->line, n->path, fmt, what);
+    return cx_fail(CX_ERR_VALUE, "%s:%d: key '%s': %s%s", n->file, n->line, n->path, problem, what);
 }
 
 /* ------------------------------------------------------------ names */
@@ -111,23 +111,36 @@ static cx_status resolve(const cx_netlist *nl, const name_table *nt, const cx_ya
     return CX_OK;
 }
 
-/* Collects the 'name' of every item of a sequence (names must be unique). */
-static cx_status collect_names(cx_netlist *nl, const cx_yaml_node *seq, char ***out, size_t *n,
-                               char **all, size_t *n_all)
+/* Registers one element name: unique over the netlist, not reserved. */
+static cx_status add_name(cx_netlist *nl, const cx_yaml_node *at, const char *name, char **all,
+                          size_t *n_all, char **slot)
+{
+    if (strcmp(name, "const") == 0 || strpbrk(name, "[@ "))
+        return node_fail(at, "reserved or malformed name ", name);
+    if (find_name(all, *n_all, name) >= 0) return node_fail(at, "duplicate name ", name);
+    *slot = all[(*n_all)++] = nl_strdup(nl, name);
+    return *slot ? CX_OK : NOMEM();
+}
+
+/* The names of a sequence's items: the items themselves (scalar_items) or
+ * their 'name' key. */
+static cx_status collect_names(cx_netlist *nl, const cx_yaml_node *seq, int scalar_items,
+                               char ***out, size_t *n, char **all, size_t *n_all)
 {
     *n = seq ? seq->n : 0;
     *out = nl_calloc(nl, *n, sizeof **out);
     if (!*out) return NOMEM();
     for (size_t i = 0; i < *n; i++) {
+        const cx_yaml_node *at = seq->items[i];
         const char *name;
-        CX_TRY(cx_yaml_expect(seq->items[i], CX_YAML_MAPPING));
-        CX_TRY(cx_yaml_get_string(seq->items[i], "name", NULL, &name));
-        const cx_yaml_node *at = cx_yaml_get(seq->items[i], "name");
-        if (strcmp(name, "const") == 0 || strpbrk(name, "[@ "))
-            return node_fail(at, "reserved or malformed name ", name);
-        if (find_name(all, *n_all, name) >= 0) return node_fail(at, "duplicate name ", name);
-        (*out)[i] = all[(*n_all)++] = nl_strdup(nl, name);
-        if (!(*out)[i]) return NOMEM();
+        if (scalar_items) {
+            CX_TRY(cx_yaml_to_string(at, &name));
+        } else {
+            CX_TRY(cx_yaml_expect(at, CX_YAML_MAPPING));
+            CX_TRY(cx_yaml_get_string(at, "name", NULL, &name));
+            at = cx_yaml_get(at, "name");
+        }
+        CX_TRY(add_name(nl, at, name, all, n_all, &(*out)[i]));
     }
     return CX_OK;
 }
@@ -337,24 +350,6 @@ static cx_status read_synapses(cx_netlist *nl, const cx_yaml_node *seq)
 
 /* ------------------------------------------------------------ document */
 
-static cx_status read_inputs(cx_netlist *nl, const cx_yaml_node *root, char **all, size_t *n_all)
-{
-    const cx_yaml_node *in;
-    CX_TRY(get_seq(root, "inputs", &in));
-    nl->net.n_inputs = in ? in->n : 0;
-    nl->input_names = nl_calloc(nl, nl->net.n_inputs, sizeof *nl->input_names);
-    if (!nl->input_names) return NOMEM();
-    for (size_t i = 0; i < nl->net.n_inputs; i++) {
-        const char *s;
-        CX_TRY(cx_yaml_to_string(in->items[i], &s));
-        if (strcmp(s, "const") == 0 || strpbrk(s, "[@ ") || find_name(all, *n_all, s) >= 0)
-            return node_fail(in->items[i], "reserved, malformed or duplicate name ", s);
-        nl->input_names[i] = all[(*n_all)++] = nl_strdup(nl, s);
-        if (!nl->input_names[i]) return NOMEM();
-    }
-    return CX_OK;
-}
-
 static cx_status read_doc(cx_netlist *nl, const cx_yaml_node *root)
 {
     static const char *const keys[] = {"description", "step_ms", "inputs",   "compartments",
@@ -369,7 +364,8 @@ static cx_status read_doc(cx_netlist *nl, const cx_yaml_node *root)
     const double zero = 0;
     CX_TRY(cx_yaml_get_double(root, "synapse_full_scale", &zero, CX_YAML_AT_LEAST(0),
                               &nl->net.synapse_full_scale));
-    const cx_yaml_node *comps, *dends, *somas, *syns, *ros, *rec;
+    const cx_yaml_node *in, *comps, *dends, *somas, *syns, *ros, *rec;
+    CX_TRY(get_seq(root, "inputs", &in));
     CX_TRY(cx_yaml_at(root, "compartments", &comps));
     CX_TRY(cx_yaml_expect(comps, CX_YAML_SEQUENCE));
     CX_TRY(get_seq(root, "dendrites", &dends));
@@ -380,17 +376,16 @@ static cx_status read_doc(cx_netlist *nl, const cx_yaml_node *root)
 
     size_t total =
         comps->n + (dends ? dends->n : 0) + (somas ? somas->n : 0) + (ros ? ros->n : 0) + 1;
-    const cx_yaml_node *in = cx_yaml_get(root, "inputs");
     total += in ? in->n : 0;
     char **all = nl_calloc(nl, total, sizeof *all);
     if (!all) return NOMEM();
     size_t n_all = 0, n;
     name_table nt = {0};
-    CX_TRY(read_inputs(nl, root, all, &n_all));
-    CX_TRY(collect_names(nl, comps, &nl->comp_names, &nl->net.n_comps, all, &n_all));
-    CX_TRY(collect_names(nl, dends, &nt.dend_names, &nt.n_dend, all, &n_all));
-    CX_TRY(collect_names(nl, somas, &nl->soma_names, &nl->net.n_somas, all, &n_all));
-    CX_TRY(collect_names(nl, ros, &nl->readout_names, &nl->net.n_readouts, all, &n_all));
+    CX_TRY(collect_names(nl, in, 1, &nl->input_names, &nl->net.n_inputs, all, &n_all));
+    CX_TRY(collect_names(nl, comps, 0, &nl->comp_names, &nl->net.n_comps, all, &n_all));
+    CX_TRY(collect_names(nl, dends, 0, &nt.dend_names, &nt.n_dend, all, &n_all));
+    CX_TRY(collect_names(nl, somas, 0, &nl->soma_names, &nl->net.n_somas, all, &n_all));
+    CX_TRY(collect_names(nl, ros, 0, &nl->readout_names, &nl->net.n_readouts, all, &n_all));
     nt.dend_first = nl_calloc(nl, nt.n_dend, sizeof *nt.dend_first);
     nt.dend_outs = nl_calloc(nl, nt.n_dend, sizeof *nt.dend_outs);
     if (!nt.dend_first || !nt.dend_outs) return NOMEM();

@@ -392,14 +392,12 @@ static cx_status build_delays(cx_tile *t, const cx_tile_netlist *net, int *faile
 }
 
 /* Rows of weighted bus reads, with optional reversal levels. */
-static cx_status build_csr(cx_tile *t, tile_csr *m, size_t rows, size_t nnz, int with_e,
-                           int *failed)
+static cx_status build_csr(tile_csr *m, size_t rows, size_t nnz, int with_e, int *failed)
 {
     m->row = zalloc(rows + 1, sizeof *m->row, failed);
     m->idx = zalloc(nnz, sizeof *m->idx, failed);
     m->w = zalloc(nnz, sizeof *m->w, failed);
     if (with_e) m->e = zalloc(nnz, sizeof *m->e, failed);
-    (void)t;
     return *failed ? cx_fail(CX_ERR_NOMEM, "tile: out of memory") : CX_OK;
 }
 
@@ -478,27 +476,26 @@ static cx_status build_comps(cx_tile *t, const cx_chip_config *chip, const cx_ti
                              cx_rng *mismatch)
 {
     size_t n = net->n_comps;
-    /* Stable sort by stage: stages become contiguous runs. */
-    size_t k = 0;
-    t->n_stages = 0;
-    for (int s = 0; s < MAX_STAGES; s++) {
-        for (size_t i = 0; i < n; i++)
-            if (net->comps[i].stage == s) t->perm[k++] = i;
-        for (size_t i = 0; i < net->n_dendrites; i++)
-            if (net->dendrites[i].stage == s && s + 1 > t->n_stages) t->n_stages = s + 1;
-        if (k && net->comps[t->perm[k - 1]].stage == s && s + 1 > t->n_stages) t->n_stages = s + 1;
-    }
-    if (t->n_stages == 0) t->n_stages = 1;
+    /* Stages run 0 .. the highest stage of any compartment or dendrite. */
+    t->n_stages = 1;
+    for (size_t i = 0; i < n; i++)
+        if (net->comps[i].stage + 1 > t->n_stages) t->n_stages = net->comps[i].stage + 1;
+    for (size_t i = 0; i < net->n_dendrites; i++)
+        if (net->dendrites[i].stage + 1 > t->n_stages) t->n_stages = net->dendrites[i].stage + 1;
     t->stage_at = calloc((size_t)t->n_stages + 1, sizeof *t->stage_at);
     if (!t->stage_at) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
+    /* Stable counting sort by stage: each stage becomes one contiguous run. */
+    for (size_t i = 0; i < n; i++)
+        t->stage_at[net->comps[i].stage + 1]++;
+    size_t next[MAX_STAGES];
+    for (int st = 0; st < t->n_stages; st++) {
+        t->stage_at[st + 1] += t->stage_at[st];
+        next[st] = t->stage_at[st];
+    }
+    for (size_t i = 0; i < n; i++)
+        t->perm[next[net->comps[i].stage]++] = i;
     for (size_t j = 0; j < n; j++)
         t->inv[t->perm[j]] = j;
-    for (int s = 0; s < t->n_stages; s++) {
-        size_t e = t->stage_at[s];
-        while (e < n && net->comps[t->perm[e]].stage == s)
-            e++;
-        t->stage_at[s + 1] = e;
-    }
     t->sigma_x = chip->noise.thermal.enabled ? cx_chip_thermal_sigma_x(chip) : 0.0;
     for (size_t i = 0; i < n; i++) {
         comp_draw dr = {0, 0, 0, 0};
@@ -524,8 +521,8 @@ static cx_status build_comp_inputs(cx_tile *t, const cx_tile_netlist *net, int *
     size_t n = net->n_comps, nd = 0, nc = 0;
     for (size_t i = 0; i < n; i++)
         nd += net->comps[i].n_drive, nc += net->comps[i].n_cond;
-    CX_TRY(build_csr(t, &t->drive_csr, n, nd, 0, failed));
-    CX_TRY(build_csr(t, &t->cond_csr, n, nc, 1, failed));
+    CX_TRY(build_csr(&t->drive_csr, n, nd, 0, failed));
+    CX_TRY(build_csr(&t->cond_csr, n, nc, 1, failed));
     size_t pd = 0, pc = 0;
     for (size_t j = 0; j < n; j++) {
         const cx_tile_comp_spec *c = &net->comps[t->perm[j]];
@@ -658,7 +655,7 @@ static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const c
     int xbar = chip->noise.crossbar.enabled;
     t->read_sigma = xbar ? chip->noise.crossbar.read_sigma : 0.0;
     cx_rng prog;
-    cx_rng_seed(&prog, t->id.seed, t->id.chip, t->id.tile, CX_TILE_STREAM_PROGRAMMING);
+    cx_rng_seed(&prog, t->id.seed, t->id.chip, t->id.tile, CX_RNG_STREAM_CROSSBAR_PROGRAMMING);
     size_t rows = (size_t)chip->tile.dendrite.rows, cols = (size_t)chip->tile.dendrite.cols;
     size_t a = 0;
     for (size_t i = 0; i < nd; i++) {
@@ -733,7 +730,7 @@ static cx_status build_somas_readouts(cx_tile *t, const cx_chip_config *chip,
     size_t nnz = 0;
     for (size_t i = 0; i < net->n_readouts; i++)
         nnz += net->readouts[i].n_terms;
-    CX_TRY(build_csr(t, &t->readout_csr, net->n_readouts, nnz, 0, failed));
+    CX_TRY(build_csr(&t->readout_csr, net->n_readouts, nnz, 0, failed));
     t->readout_bias = zalloc(net->n_readouts, sizeof *t->readout_bias, failed);
     t->readout = zalloc(net->n_readouts, sizeof *t->readout, failed);
     if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
@@ -794,7 +791,7 @@ static cx_status build(cx_tile *t, const cx_chip_config *chip, const cx_tile_net
     if (failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
 
     cx_rng mismatch;
-    cx_rng_seed(&mismatch, t->id.seed, t->id.chip, t->id.tile, CX_TILE_STREAM_MISMATCH);
+    cx_rng_seed(&mismatch, t->id.seed, t->id.chip, t->id.tile, CX_RNG_STREAM_MISMATCH);
     CX_TRY(build_comps(t, chip, net, &mismatch));
     CX_TRY(build_comp_inputs(t, net, &failed));
     CX_TRY(build_flicker(t, chip, &failed));

@@ -68,10 +68,8 @@ static cx_status open_vcd(cx_tile_recorder *r)
     return st;
 }
 
-cx_status cx_tile_recorder_begin(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io,
-                                 cx_tile_recorder **out)
+cx_status cx_tile_recorder_begin(cx_tile *t, cx_tile_run_io *io, cx_tile_recorder **out)
 {
-    (void)chip;
     *out = NULL;
     cx_tile_recorder *r = calloc(1, sizeof *r);
     if (!r) return cx_fail(CX_ERR_NOMEM, "out of memory");
@@ -177,10 +175,10 @@ cx_status cx_tile_recorder_end(cx_tile_recorder *r, cx_status status)
     return status;
 }
 
-cx_status cx_tile_run(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io)
+cx_status cx_tile_run(cx_tile *t, cx_tile_run_io *io)
 {
     cx_tile_recorder *r;
-    CX_TRY(cx_tile_recorder_begin(t, chip, io, &r));
+    CX_TRY(cx_tile_recorder_begin(t, io, &r));
     double h = cx_tile_step_ms(t);
     cx_status st = CX_OK;
     for (size_t k = 0; st == CX_OK && k < io->steps; k++) {

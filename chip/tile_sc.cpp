@@ -104,7 +104,7 @@ extern "C" cx_status cx_tile_run_systemc(cx_tile *t, const cx_chip_config *chip,
     if (sc_core::sc_is_running() || sc_core::sc_get_status() != sc_core::SC_ELABORATION)
         return cx_fail(CX_ERR_UNSUPPORTED, "tile: SystemC runs once per process");
     cx_tile_recorder *rec;
-    CX_TRY(cx_tile_recorder_begin(t, chip, io, &rec));
+    CX_TRY(cx_tile_recorder_begin(t, io, &rec));
     cx_status st = CX_OK;
     try {
         // fifos deep enough for the busiest step, so neither side ever blocks

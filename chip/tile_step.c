@@ -60,10 +60,10 @@ void cx_tile_reset(cx_tile *t)
     t->n_spk = 0;
     memset(&t->stats, 0, sizeof t->stats);
     const cx_tile_id *id = &t->id;
-    cx_rng_seed(&t->rng_thermal, id->seed, id->chip, id->tile, CX_TILE_STREAM_THERMAL);
-    cx_rng_seed(&t->rng_flicker, id->seed, id->chip, id->tile, CX_TILE_STREAM_FLICKER);
-    cx_rng_seed(&t->rng_read, id->seed, id->chip, id->tile, CX_TILE_STREAM_READ);
-    cx_rng_seed(&t->rng_encoder, id->seed, id->chip, id->tile, CX_TILE_STREAM_ENCODER);
+    cx_rng_seed(&t->rng_thermal, id->seed, id->chip, id->tile, CX_RNG_STREAM_THERMAL);
+    cx_rng_seed(&t->rng_flicker, id->seed, id->chip, id->tile, CX_RNG_STREAM_FLICKER);
+    cx_rng_seed(&t->rng_read, id->seed, id->chip, id->tile, CX_RNG_STREAM_CROSSBAR_READ);
+    cx_rng_seed(&t->rng_encoder, id->seed, id->chip, id->tile, CX_RNG_STREAM_ENCODER);
     /* Flicker starts in its stationary state: no start-up transient. */
     for (int p = 0; p < t->n_flicker; p++) {
         double *st = t->fl_state + (size_t)p * n;
@@ -350,15 +350,20 @@ static void apply_pulses(cx_tile *t)
     t->syn_live = 1;
 }
 
+/* The rate `soma` had at the end of step (step - delay), as step `step` reads
+ * it; 0 before the first step or beyond the history the netlist keeps. */
+static double past_rate(const cx_tile *t, uint64_t step, uint64_t delay, size_t soma)
+{
+    if (step < delay || delay >= t->hist_len) return 0.0;
+    return t->rate_hist[((step - delay) % t->hist_len) * t->n_somas + soma];
+}
+
 void cx_tile_step(cx_tile *t)
 {
     t->n_spk = 0;
     for (size_t k = 0; k < t->n_delayed; k++) {
         const tile_delayed *d = &t->delayed[k];
-        t->bus[d->bus] =
-            t->step_now >= d->delay
-                ? t->rate_hist[((t->step_now - d->delay) % t->hist_len) * t->n_somas + d->soma]
-                : 0.0;
+        t->bus[d->bus] = past_rate(t, t->step_now, d->delay, d->soma);
     }
     uint64_t macs0 = t->stats.dendrite_macs;
     for (int sub = 0; sub < t->nsub; sub++) {
@@ -460,12 +465,10 @@ double cx_tile_signal(const cx_tile *t, cx_tile_sig sig)
         return t->bus[t->bus_dend + (size_t)sig.index];
     case CX_TILE_SIG_SOMA:
         if (sig.delay_steps == 0) return t->bus[t->bus_soma + (size_t)sig.index];
-        /* the rate at the end of step (now - 1 - delay), as a reader at the next step sees it */
-        if (t->step_now < (uint64_t)sig.delay_steps + 1 || t->hist_len <= (size_t)sig.delay_steps)
-            return 0.0;
-        return t
-            ->rate_hist[((t->step_now - 1 - (uint64_t)sig.delay_steps) % t->hist_len) * t->n_somas +
-                        (size_t)sig.index];
+        /* as the step that just ran read it */
+        return t->step_now
+                   ? past_rate(t, t->step_now - 1, (uint64_t)sig.delay_steps, (size_t)sig.index)
+                   : 0.0;
     }
     return NAN;
 }

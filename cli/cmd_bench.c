@@ -194,6 +194,7 @@ static cx_status run_bench(const bench_opts *o)
         if ((k & 1023) == 0) cx_progress_update(&prog, k);
     }
     double wall = cx_now_s() - t0;
+    uint64_t updates = cx_tile_get_stats(t)->compartment_steps; /* the timed ones */
     cx_progress_finish(&prog);
     /* A short continuation samples the state for the noise check (not timed). */
     size_t extra = steps < 2000 ? steps : 2000;
@@ -203,8 +204,6 @@ static cx_status run_bench(const bench_opts *o)
         for (size_t i = 0; i < n; i++)
             s1 += x[i] - 1.0, s2 += (x[i] - 1.0) * (x[i] - 1.0), cnt++;
     }
-    uint64_t updates =
-        (uint64_t)steps * n * (o->mode == CX_CHIP_CONTINUOUS ? (uint64_t)o->substeps : 1);
     double rate = wall > 0 ? (double)updates / wall : 0;
     double sx = cx_chip_thermal_sigma_x(&chip);
     double var = cnt > 0 ? s2 / cnt - (s1 / cnt) * (s1 / cnt) : 0;

@@ -266,8 +266,7 @@ static cx_status run(const tile_opts *o)
     io.vcd_path = o->vcd, io.svg_path = o->plot;
     io.title = o->netlist;
     double t0 = cx_now_s();
-    if (st == CX_OK)
-        st = o->systemc ? cx_tile_run_systemc(t, &chip, &io) : cx_tile_run(t, &chip, &io);
+    if (st == CX_OK) st = o->systemc ? cx_tile_run_systemc(t, &chip, &io) : cx_tile_run(t, &io);
     double wall = cx_now_s() - t0;
     if (st == CX_OK && o->output) st = write_output(o->output, &nl, &io);
     if (st == CX_OK) {

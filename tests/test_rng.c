@@ -156,15 +156,15 @@ END_TEST
 START_TEST(seeding_is_deterministic_and_never_zero)
 {
     cx_rng a, b;
-    cx_rng_seed(&a, 99, 2, 5, CX_RNG_STREAM_CROSSBAR);
-    cx_rng_seed(&b, 99, 2, 5, CX_RNG_STREAM_CROSSBAR);
+    cx_rng_seed(&a, 99, 2, 5, CX_RNG_STREAM_CROSSBAR_PROGRAMMING);
+    cx_rng_seed(&b, 99, 2, 5, CX_RNG_STREAM_CROSSBAR_PROGRAMMING);
     ck_assert(memcmp(a.s, b.s, sizeof a.s) == 0);
     /* Re-seeding restarts the sequences and empties both buffers. */
     uint64_t first[300], again[300];
     double n1[3], n2[3];
     cx_rng_fill_u64(&a, first, 300);
     cx_rng_fill_normal(&a, n1, 3);
-    cx_rng_seed(&a, 99, 2, 5, CX_RNG_STREAM_CROSSBAR);
+    cx_rng_seed(&a, 99, 2, 5, CX_RNG_STREAM_CROSSBAR_PROGRAMMING);
     cx_rng_fill_u64(&a, again, 300);
     cx_rng_fill_normal(&a, n2, 3);
     ck_assert(memcmp(first, again, sizeof first) == 0);
@@ -419,7 +419,7 @@ END_TEST
 START_TEST(normal_distribution_and_tails)
 {
     const double n = NSTAT;
-    double *g = draw(KIND_NORMAL, 31337, 2, 0, CX_RNG_STREAM_CROSSBAR, NSTAT);
+    double *g = draw(KIND_NORMAL, 31337, 2, 0, CX_RNG_STREAM_CROSSBAR_PROGRAMMING, NSTAT);
     double tail3 = 0, tail4 = 0;
     for (size_t i = 0; i < NSTAT; i++) {
         tail3 += fabs(g[i]) > 3;

@@ -11,36 +11,12 @@
 
 #define CX_PI 3.14159265358979323846
 
-/* The default chip with every noise, mismatch and quantization source off. */
-static cx_chip_config quiet_chip(void)
-{
-    cx_chip_config d, c;
-    ck_assert_int_eq(cx_chip_config_default(&d), CX_OK);
-    c = d; /* the scalars only: a tile keeps no pointer into its chip */
-    c.name = c.description = NULL;
-    c.router.hosts = NULL;
-    c.router.n_hosts = 0;
-    cx_chip_free(&d);
-    c.noise.thermal.enabled = c.noise.flicker.enabled = c.noise.mismatch.enabled = 0;
-    c.noise.quantization.enabled = c.noise.crossbar.enabled = c.noise.saturation.enabled = 0;
-    return c;
-}
-
-static cx_tile *make_tile(const cx_chip_config *c, const cx_tile_netlist *net, uint64_t seed)
-{
-    cx_tile_id id = {seed, 0, 0};
-    cx_tile *t = NULL;
-    cx_status st = cx_tile_alloc(c, net, &id, &t);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
-    return t;
-}
-
 static const cx_tile_term INPUT0 = {{CX_TILE_SIG_INPUT, 0, 0}, 1.0};
 
 /* Sampled mode, noise off: every compartment equals the C kernel bitwise. */
 START_TEST(sampled_equals_kernel_bitwise)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     enum { N = 6, STEPS = 500 };
     const double h = 0.1;
     cx_tile_comp_spec comps[N];
@@ -59,7 +35,7 @@ START_TEST(sampled_equals_kernel_bitwise)
                                        .drive = &INPUT0};
     }
     cx_tile_netlist net = {.step_ms = h, .n_inputs = 1, .n_comps = N, .comps = comps};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     cx_comp_disc disc[N];
     double x[N], v[N];
     for (int i = 0; i < N; i++) {
@@ -102,7 +78,7 @@ END_TEST
 /* Stages order the dataflow: stage 1 reads stage 0's new state. */
 START_TEST(stages_read_new_states)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     cx_tile_term from_a = {{CX_TILE_SIG_STATE, 0, 0}, 1.0};
     cx_tile_comp_spec comps[2] = {
         {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 2, .gain = 1, .n_drive = 1, .drive = &INPUT0},
@@ -113,7 +89,7 @@ START_TEST(stages_read_new_states)
          .n_drive = 1,
          .drive = &from_a}};
     cx_tile_netlist net = {.step_ms = 1, .n_inputs = 1, .n_comps = 2, .comps = comps};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     double one = 1.0, a = 0, b = 0, pa = exp(-1.0 / 2), pb = exp(-1.0 / 3);
     cx_tile_set_inputs(t, &one);
     for (int k = 0; k < 20; k++) {
@@ -131,12 +107,12 @@ END_TEST
  * due step, late when it arrives after it; continuous over [t, t + h). */
 START_TEST(synapse_pulses)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     cx_tile_comp_spec comp = {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 4, .gain = 1};
     cx_tile_synapse_spec syn[2] = {{7, 0, 0.5}, {7, 0, 0.25}};
     cx_tile_netlist net = {
         .step_ms = 1, .n_comps = 1, .comps = &comp, .n_synapses = 2, .synapses = syn};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     double phi = exp(-0.25);
     cx_tile_deliver(t, 7, 3.0, 0.2); /* due at step 3, early */
     cx_tile_deliver(t, 9, 3.0, 0.2); /* no synapse: ignored */
@@ -166,7 +142,7 @@ START_TEST(synapse_pulses)
     c.tile.analog_step_ms = 0.01;
     c.tile.compartment.tau_min_ms = 0.01;
     comp.tau_ms = 50;
-    t = make_tile(&c, &net, 1);
+    t = cx_test_tile(&c, &net, 1, 0);
     cx_tile_deliver(t, 7, 2.25, 0.0);
     double peak = 0;
     int peak_step = -1;
@@ -185,7 +161,7 @@ END_TEST
 /* A matrix larger than one crossbar is split; the partial sums add. */
 START_TEST(dendrite_split_across_arrays)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     enum { NI = 100, NO = 70 };
     static cx_tile_sig in[NI];
     static double w[NO * NI], bias[NO];
@@ -209,7 +185,7 @@ START_TEST(dendrite_split_across_arrays)
     ck_assert_int_eq(cx_tile_arrays_needed(&c, &d), 4); /* 101 rows x 70 cols on 64x64 */
     cx_tile_netlist net = {
         .step_ms = 1, .n_comps = NI, .comps = comps, .n_dendrites = 1, .dendrites = &d};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     cx_tile_step(t);
     const double *out = cx_tile_dendrite_out(t);
     for (int r = 0; r < NO; r++) {
@@ -237,7 +213,7 @@ END_TEST
  * a threshold soma fires and resets its compartment. */
 START_TEST(somas_and_encoders)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.tile.somas.max_rate_hz = 200; /* p = r * 0.2 per 1 ms step */
     cx_tile_comp_spec comp = {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 1, .gain = 1, .x0 = 0.4};
     cx_tile_soma_spec soma = {.kind = CX_TILE_SOMA_SIGMOID,
@@ -251,7 +227,7 @@ START_TEST(somas_and_encoders)
     comp.x0 = 0;
     double r = 1 / (1 + exp(4.0)), p = r * 0.2;
     enum { STEPS = 20000 };
-    cx_tile *t = make_tile(&c, &net, 3);
+    cx_tile *t = cx_test_tile(&c, &net, 3, 0);
     for (int k = 0; k < STEPS; k++)
         cx_tile_step(t);
     ck_assert_double_eq_tol(cx_tile_soma_rate(t)[0], r, 1e-15);
@@ -260,7 +236,7 @@ START_TEST(somas_and_encoders)
     cx_tile_free(t);
 
     c.tile.somas.encoder = CX_CHIP_ENC_BERNOULLI;
-    t = make_tile(&c, &net, 3);
+    t = cx_test_tile(&c, &net, 3, 0);
     for (int k = 0; k < STEPS; k++)
         cx_tile_step(t);
     double n = (double)cx_tile_get_stats(t)->spikes_out, sd = sqrt(STEPS * p * (1 - p));
@@ -275,7 +251,7 @@ START_TEST(somas_and_encoders)
                              .reset = 0,
                              .emit = 1};
     net.comps = &lif, net.somas = &thr;
-    t = make_tile(&c, &net, 3);
+    t = cx_test_tile(&c, &net, 3, 0);
     int first = -1;
     for (int k = 0; k < 100; k++) {
         cx_tile_step(t);
@@ -298,7 +274,7 @@ END_TEST
 /* A soma rate read with a delay is the rate of that many steps ago. */
 START_TEST(delayed_soma_rates)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     cx_tile_term from_soma = {{CX_TILE_SIG_SOMA, 0, 3}, 1.0};
     cx_tile_comp_spec comps[2] = {
         {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 1, .gain = 1, .n_drive = 1, .drive = &INPUT0},
@@ -316,7 +292,7 @@ START_TEST(delayed_soma_rates)
                            .somas = &soma,
                            .n_readouts = 1,
                            .readouts = &ro};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     double rates[40];
     for (int k = 0; k < 40; k++) {
         double u = sin(0.3 * k);
@@ -333,7 +309,7 @@ END_TEST
 /* Rails: a compartment driven past x_max clips and every clipped update counts. */
 START_TEST(rails_clip_and_count)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.noise.saturation.enabled = 1;
     cx_tile_comp_spec comps[2] = {
         {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 2, .gain = 1, .offset = 0},
@@ -342,7 +318,7 @@ START_TEST(rails_clip_and_count)
     comps[0].n_drive = comps[1].n_drive = 1;
     comps[0].drive = comps[1].drive = &big;
     cx_tile_netlist net = {.step_ms = 1, .n_inputs = 1, .n_comps = 2, .comps = comps};
-    cx_tile *t = make_tile(&c, &net, 1);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     double u = 6.0; /* the target 6 is beyond the rail 4 */
     cx_tile_set_inputs(t, &u);
     uint64_t expect = 0;
@@ -360,7 +336,7 @@ START_TEST(rails_clip_and_count)
     cx_tile_free(t);
     /* Off: the state passes the rail. */
     c.noise.saturation.enabled = 0;
-    t = make_tile(&c, &net, 1);
+    t = cx_test_tile(&c, &net, 1, 0);
     cx_tile_set_inputs(t, &u);
     for (int k = 0; k < 50; k++)
         cx_tile_step(t);
@@ -466,7 +442,7 @@ END_TEST
 
 static void expect_bad(cx_tile_netlist *net, cx_status status, const char *msg)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     cx_tile_id id = {1, 0, 0};
     cx_tile *t = (cx_tile *)&id;
     ck_assert_int_eq(cx_tile_alloc(&c, net, &id, &t), status);
@@ -512,7 +488,7 @@ END_TEST
 /* Continuous mode needs whole analog steps per model step. */
 START_TEST(continuous_step_ratio)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.tile.mode = CX_CHIP_CONTINUOUS;
     c.tile.analog_step_ms = 0.03;
     cx_tile_comp_spec comp = {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 5, .gain = 1};

@@ -16,30 +16,6 @@
 
 #define CX_PI 3.14159265358979323846
 
-static cx_chip_config quiet_chip(void)
-{
-    cx_chip_config d, c;
-    ck_assert_int_eq(cx_chip_config_default(&d), CX_OK);
-    c = d; /* the scalars only: a tile keeps no pointer into its chip */
-    c.name = c.description = NULL;
-    c.router.hosts = NULL;
-    c.router.n_hosts = 0;
-    cx_chip_free(&d);
-    c.noise.thermal.enabled = c.noise.flicker.enabled = c.noise.mismatch.enabled = 0;
-    c.noise.quantization.enabled = c.noise.crossbar.enabled = c.noise.saturation.enabled = 0;
-    return c;
-}
-
-static cx_tile *make_tile(const cx_chip_config *c, const cx_tile_netlist *net, uint64_t seed,
-                          uint32_t tile)
-{
-    cx_tile_id id = {seed, 0, tile};
-    cx_tile *t = NULL;
-    cx_status st = cx_tile_alloc(c, net, &id, &t);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
-    return t;
-}
-
 /* Stationary covariance of X' = Phi X + w, w ~ N(0, diag(s2, 0)) (sampled
  * mode: one kT/C sample on x per step): P = Phi P Phi^T + Q, solved for
  * (P11, P12, P22) by Cramer's rule. */
@@ -80,7 +56,7 @@ enum { NV = 256 };
 static void check_thermal(cx_chip_mode mode, cx_tile_comp_kind kind, double f_hz, double zeta,
                           double tau_ms, double h_ms, int burn, int steps)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.noise.thermal.enabled = 1;
     c.tile.mode = mode;
     c.tile.analog_step_ms = 0.05;
@@ -95,7 +71,7 @@ static void check_thermal(cx_chip_mode mode, cx_tile_comp_kind kind, double f_hz
                                        .gain = 1,
                                        .offset = 0.5};
     cx_tile_netlist net = {.step_ms = h_ms, .n_comps = NV, .comps = comps};
-    cx_tile *t = make_tile(&c, &net, 11, 0);
+    cx_tile *t = cx_test_tile(&c, &net, 11, 0);
     double theory = sx * sx; /* continuous: stationary std sigma_x by construction */
     if (mode == CX_CHIP_SAMPLED) {
         cx_comp_disc d;
@@ -134,7 +110,7 @@ END_TEST
  * periodogram falls as 1/f across the band. */
 START_TEST(flicker_spectrum_is_one_over_f)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.noise.flicker.enabled = 1;
     c.noise.flicker.f_low_hz = 1;
     c.noise.flicker.f_high_hz = 100;
@@ -146,7 +122,7 @@ START_TEST(flicker_spectrum_is_one_over_f)
     for (int i = 0; i < N; i++)
         comps[i] = (cx_tile_comp_spec){.kind = CX_TILE_FIRST_ORDER, .tau_ms = 0.1, .gain = 1};
     cx_tile_netlist net = {.step_ms = h, .n_comps = N, .comps = comps};
-    cx_tile *t = make_tile(&c, &net, 5, 0);
+    cx_tile *t = cx_test_tile(&c, &net, 5, 0);
     static double seg[N][SEG], psd[SEG / 2 + 1], buf[SEG], win[SEG];
     double wsum = 0;
     for (int k = 0; k < SEG; k++) {
@@ -223,7 +199,7 @@ static void check_normal(const moments *m, double sigma, const char *what)
 
 START_TEST(mismatch_statistics)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.noise.mismatch.enabled = 1;
     enum { N = 256, NS = 4000, TILES = 8 };
     static cx_tile_comp_spec comps[N];
@@ -241,7 +217,7 @@ START_TEST(mismatch_statistics)
         .step_ms = 1, .n_comps = N, .comps = comps, .n_synapses = NS, .synapses = syn};
     moments tau = {0}, omega = {0}, zeta = {0}, gain = {0}, off = {0}, w = {0};
     for (uint32_t k = 0; k < TILES; k++) {
-        cx_tile *t = make_tile(&c, &net, 77, k);
+        cx_tile *t = cx_test_tile(&c, &net, 77, k);
         for (int i = 0; i < N; i++) {
             const cx_tile_realized_comp *r = cx_tile_realized(t, (size_t)i);
             if (i % 2) {
@@ -270,7 +246,7 @@ START_TEST(mismatch_statistics)
 
     /* Off: the programmed values exactly. */
     c.noise.mismatch.enabled = 0;
-    cx_tile *t = make_tile(&c, &net, 77, 0);
+    cx_tile *t = cx_test_tile(&c, &net, 77, 0);
     ck_assert_double_eq(cx_tile_realized(t, 0)->tau_ms, 20);
     ck_assert_double_eq(cx_tile_realized(t, 1)->omega_rad_per_ms, 0.3);
     ck_assert_double_eq(cx_tile_synapse_weight(t, 3), 0.5);
@@ -293,7 +269,7 @@ static int on_step_grid(double v, double step)
 /* Quantization on, mismatch off: every programmed value is a DAC code. */
 START_TEST(quantized_values_on_dac_grids)
 {
-    cx_chip_config c = quiet_chip();
+    cx_chip_config c = cx_test_quiet_chip();
     c.noise.quantization.enabled = c.noise.quantization.params = 1;
     c.noise.quantization.weights = c.noise.quantization.adc = 1;
     const cx_chip_config *p = &c;
@@ -334,7 +310,7 @@ START_TEST(quantized_values_on_dac_grids)
                            .dendrites = &d,
                            .n_readouts = 1,
                            .readouts = &ro};
-    cx_tile *t = make_tile(&c, &net, 1, 0);
+    cx_tile *t = cx_test_tile(&c, &net, 1, 0);
     double tmin = p->tile.compartment.tau_min_ms, tmax = p->tile.compartment.tau_max_ms;
     double gstep = p->tile.compartment.gain_max / (ldexp(1, bits - 1) - 1);
     double ostep = p->tile.compartment.offset_max / (ldexp(1, bits - 1) - 1);
@@ -386,7 +362,7 @@ START_TEST(continuous_mode_converges_first_order)
     double err[4], errA = 0;
     double omegaA = 2 * CX_PI * 50 / 1000, zetaA = 0.3, tau = 5, gain = 0.8, offset = 0.1;
     for (int r = 0; r < 4; r++) {
-        cx_chip_config c = quiet_chip();
+        cx_chip_config c = cx_test_quiet_chip();
         c.tile.mode = CX_CHIP_CONTINUOUS;
         c.tile.compartment.tau_min_ms = 0.2; /* tau_f of B's realization, fixed */
         c.tile.analog_step_ms = 0.2 / (1 << r);
@@ -400,7 +376,7 @@ START_TEST(continuous_mode_converges_first_order)
              .n_drive = 1,
              .drive = &fromA}};
         cx_tile_netlist net = {.step_ms = h_model, .n_comps = 2, .comps = comps};
-        cx_tile *t = make_tile(&c, &net, 1, 0);
+        cx_tile *t = cx_test_tile(&c, &net, 1, 0);
         int steps = (int)round(T / h_model);
         for (int k = 0; k < steps; k++)
             cx_tile_step(t);

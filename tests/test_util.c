@@ -30,7 +30,10 @@ char *cx_test_shared(const char *rel)
     return path;
 }
 
-char *cx_test_data(const char *rel) { return join(CX_DATA_DIR, rel); }
+char *cx_test_data(const char *rel)
+{
+    return join(CX_DATA_DIR, rel);
+}
 
 char *cx_test_tmp(const char *name)
 {
@@ -64,8 +67,14 @@ int cx_test_cli(const char *args, char **out, char **err)
     int rc = system(cmd);
     free(cmd);
     char *so = slurp(o), *se = slurp(e);
-    if (out) *out = so; else free(so);
-    if (err) *err = se; else free(se);
+    if (out)
+        *out = so;
+    else
+        free(so);
+    if (err)
+        *err = se;
+    else
+        free(se);
     free(o);
     free(e);
     if (rc == -1 || !WIFEXITED(rc)) return -1;
@@ -89,7 +98,6 @@ int cx_test_main(Suite *s)
     return failed == 0 ? 0 : 1;
 }
 
-
 double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel)
 {
     double worst = 0;
@@ -109,11 +117,11 @@ cx_st_file *cx_test_open(const char *path)
     return f;
 }
 
-
 void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
 {
     cx_model *m;
-    ck_assert_msg(cx_model_load(model_dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s", cx_last_error());
+    ck_assert_msg(cx_model_load(model_dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s",
+                  cx_last_error());
     const cx_glifr_model *g = m->glifr;
     cx_st_file *f = cx_test_open(traces);
     const cx_st_tensor *x = cx_st_find(f, "x");
@@ -135,8 +143,8 @@ void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
     double ev = cx_test_max_diff(cx_st_find(f, "V"), V, 1);
     double ei = cx_test_max_diff(cx_st_find(f, "I_syn"), I, 1);
     double ea = cx_test_max_diff(cx_st_find(f, "I_asc"), A, 1);
-    printf("%s: y %.3e  S %.3e  V(rel) %.3e  I_syn(rel) %.3e  I_asc(rel) %.3e\n", model_dir, ey, es, ev,
-           ei, ea);
+    printf("%s: y %.3e  S %.3e  V(rel) %.3e  I_syn(rel) %.3e  I_asc(rel) %.3e\n", model_dir, ey, es,
+           ev, ei, ea);
     ck_assert_double_le(ey, 1e-9);
     ck_assert_double_le(es, 1e-9);
     ck_assert_double_le(ev, 1e-9);
@@ -151,4 +159,28 @@ void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
     free(A);
     cx_st_close(f);
     cx_model_free(m);
+}
+
+cx_chip_config cx_test_quiet_chip(void)
+{
+    cx_chip_config d, c;
+    ck_assert_int_eq(cx_chip_config_default(&d), CX_OK);
+    c = d; /* the scalars only: a tile keeps no pointer into its chip */
+    c.name = c.description = NULL;
+    c.router.hosts = NULL;
+    c.router.n_hosts = 0;
+    cx_chip_free(&d);
+    c.noise.thermal.enabled = c.noise.flicker.enabled = c.noise.mismatch.enabled = 0;
+    c.noise.quantization.enabled = c.noise.crossbar.enabled = c.noise.saturation.enabled = 0;
+    return c;
+}
+
+cx_tile *cx_test_tile(const cx_chip_config *c, const cx_tile_netlist *net, uint64_t seed,
+                      uint32_t tile)
+{
+    cx_tile_id id = {seed, 0, tile};
+    cx_tile *t = NULL;
+    cx_status st = cx_tile_alloc(c, net, &id, &t);
+    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    return t;
 }

@@ -34,3 +34,11 @@ void cx_test_check_glifr_traces(const char *model_dir, const char *traces);
 double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel);
 /* Opens a safetensors file, failing the test on error. */
 cx_st_file *cx_test_open(const char *path);
+
+#include "cx_tile.h"
+/* The default chip with every noise, mismatch and quantization source off.
+ * Scalars only (name, description and hosts are cleared): nothing to free. */
+cx_chip_config cx_test_quiet_chip(void);
+/* A tile of `tile` with `seed`, failing the test with the error message otherwise. */
+cx_tile *cx_test_tile(const cx_chip_config *c, const cx_tile_netlist *net, uint64_t seed,
+                      uint32_t tile);
