@@ -71,3 +71,19 @@ double cx_dac_adc(const cx_chip_config *chip, double value)
     double k = round((value - lo) / lsb);
     return lo + clamp(k, 0.0, top) * lsb;
 }
+
+double cx_dac_payload_unsigned(double r, int bits)
+{
+    if (bits < 1 || !(r > 0)) return 0.0; /* NaN and negatives carry 0 */
+    double codes = ldexp(1.0, bits) - 1.0;
+    /* k / codes, not k * step: the grid value itself, exactly */
+    return round(fmin(r, 1.0) * codes) / codes;
+}
+
+double cx_dac_payload_signed(double v, double full_scale, int bits)
+{
+    double levels = bits < 2 ? 0.0 : ldexp(1.0, bits - 1) - 1.0;
+    if (levels < 1 || !(full_scale > 0) || isnan(v)) return 0.0;
+    double mag = round(fmin(fabs(v), full_scale) / full_scale * levels) / levels * full_scale;
+    return mag > 0 ? copysign(mag, v) : 0.0;
+}
