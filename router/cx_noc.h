@@ -154,9 +154,10 @@ double cx_noc_chip_link_send(cx_noc_chip_link *link, double t_ns, int bits);
 
 typedef struct cx_noc cx_noc;
 
-/* Called when a packet's tail reaches a destination endpoint. */
+/* Called when a packet's tail reaches a destination endpoint; tag is the one
+ * it was injected with (every multicast copy carries its original's). */
 typedef void (*cx_noc_sink_fn)(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen_cycle,
-                               uint64_t arrival_cycle);
+                               uint64_t arrival_cycle, uint64_t tag);
 
 enum { CX_NOC_UNICAST_KEY = 0xffffffffu };
 #define CX_NOC_NO_DEADLINE UINT64_MAX
@@ -210,9 +211,11 @@ unsigned cx_noc_route_mask(const cx_noc *noc, int node, uint32_t key);
  * cycle, and not before the previous packet queued at src). dst >= 0 sends a
  * unicast (key is carried for the sink); dst < 0 multicasts along the route
  * installed for key. A packet delivered after deadline_cycle counts as late
- * (CX_NOC_NO_DEADLINE: never). */
+ * (CX_NOC_NO_DEADLINE: never). tag is opaque to the router and handed to the
+ * sink with every copy (e.g. a graded spike's value); synthetic and trace
+ * packets carry 0. */
 cx_status cx_noc_inject(cx_noc *noc, uint64_t t, int src, int dst, uint32_t key,
-                        uint64_t deadline_cycle);
+                        uint64_t deadline_cycle, uint64_t tag);
 
 /* Queues the packets of a trace file: one packet per line,
  *     cycle,src,dst

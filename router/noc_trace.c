@@ -75,11 +75,11 @@ cx_status cx_noc_load_trace(cx_noc *n, const char *path, uint64_t end_cycle, uin
         }
         if (t >= end_cycle) continue;
         if (nd == 1) {
-            st = cx_noc_inject(n, t, src, dests[0], CX_NOC_UNICAST_KEY, CX_NOC_NO_DEADLINE);
+            st = cx_noc_inject(n, t, src, dests[0], CX_NOC_UNICAST_KEY, CX_NOC_NO_DEADLINE, 0);
         } else {
             uint32_t key = TRACE_KEY0 + (uint32_t)lineno;
             st = cx_noc_set_route(n, key, src, dests, nd);
-            if (st == CX_OK) st = cx_noc_inject(n, t, src, -1, key, CX_NOC_NO_DEADLINE);
+            if (st == CX_OK) st = cx_noc_inject(n, t, src, -1, key, CX_NOC_NO_DEADLINE, 0);
         }
         if (st != CX_OK) {
             cx_fail_context(st, "%s:%ld", path, lineno);

@@ -17,15 +17,16 @@ typedef struct {
     uint64_t *latency; /* [key_index]: latency of the last delivery */
     uint32_t key0;
     int nkeys;
-    int bad; /* deliveries with an unexpected key */
+    int bad; /* deliveries with an unexpected key or a nonzero tag */
 } sink_log;
 
-static void log_sink(void *ctx, int e, uint32_t key, int src, uint64_t gen, uint64_t arrival)
+static void log_sink(void *ctx, int e, uint32_t key, int src, uint64_t gen, uint64_t arrival,
+                     uint64_t tag)
 {
     sink_log *l = ctx;
     l->n++;
-    uint32_t k = key - l->key0; /* wraps for keys below key0 */
-    if (k >= (uint32_t)l->nkeys) {
+    uint32_t k = key - l->key0;                /* wraps for keys below key0 */
+    if (k >= (uint32_t)l->nkeys || tag != 0) { /* these tests inject tag 0, as synthetic traffic */
         l->bad++;
         return;
     }
@@ -138,7 +139,7 @@ static void zero_load_all_pairs(int w, int h, int pipeline, int packet_bits, int
     for (int src = 0; src < ne; src++)
         for (int dst = 0; dst < ne; dst++) {
             ck_assert_int_eq(
-                cx_noc_inject(n, t, src, dst, (uint32_t)(src * ne + dst), CX_NOC_NO_DEADLINE),
+                cx_noc_inject(n, t, src, dst, (uint32_t)(src * ne + dst), CX_NOC_NO_DEADLINE, 0),
                 CX_OK);
             drain(n); /* alone in the network */
             t = cx_noc_get_stats(n)->now + 1;
@@ -194,16 +195,16 @@ START_TEST(contention_is_exact)
     cx_noc *n = make(&c);
     sink_log *l = log_alloc(3, 0, 2);
     cx_noc_set_sink(n, log_sink, l);
-    ck_assert_int_eq(cx_noc_inject(n, 10, 0, 1, 0, CX_NOC_NO_DEADLINE), CX_OK);
-    ck_assert_int_eq(cx_noc_inject(n, 10, 2, 1, 1, CX_NOC_NO_DEADLINE), CX_OK);
+    ck_assert_int_eq(cx_noc_inject(n, 10, 0, 1, 0, CX_NOC_NO_DEADLINE, 0), CX_OK);
+    ck_assert_int_eq(cx_noc_inject(n, 10, 2, 1, 1, CX_NOC_NO_DEADLINE, 0), CX_OK);
     drain(n);
     uint64_t zl = cx_noc_zero_load_latency(&c, 0, 1), a = l->latency[0], b = l->latency[1];
     ck_assert_uint_eq(a < b ? a : b, zl);
     ck_assert_uint_eq(a < b ? b : a, zl + 4);
     /* Round robin: with both inputs backlogged the ejection port alternates. */
     for (uint64_t t = 100; t < 400; t++) {
-        cx_noc_inject(n, t, 0, 1, 0, CX_NOC_NO_DEADLINE);
-        cx_noc_inject(n, t, 2, 1, 1, CX_NOC_NO_DEADLINE);
+        cx_noc_inject(n, t, 0, 1, 0, CX_NOC_NO_DEADLINE, 0);
+        cx_noc_inject(n, t, 2, 1, 1, CX_NOC_NO_DEADLINE, 0);
     }
     uint64_t before0 = l->count[0 * 3 + 1], before1 = l->count[1 * 3 + 1];
     cx_noc_run(n, 1000);
@@ -272,8 +273,8 @@ static void multicast_property(cx_noc_mcast mode, uint64_t *traversals, uint64_t
         int reps = 1 + (int)(rng(&s) % 3);
         for (int r = 0; r < reps; r++) {
             uint64_t t = (uint64_t)k * 3 + (uint64_t)r; /* overlapping: contention too */
-            ck_assert_int_eq(cx_noc_inject(n, t, src, -1, 1000 + (uint32_t)k, CX_NOC_NO_DEADLINE),
-                             CX_OK);
+            ck_assert_int_eq(
+                cx_noc_inject(n, t, src, -1, 1000 + (uint32_t)k, CX_NOC_NO_DEADLINE, 0), CX_OK);
             expected_traversals(c.width, src, dests, m, want_tree, want_source);
             packets++;
         }
@@ -313,6 +314,63 @@ START_TEST(multicast_exactly_one_copy)
 }
 END_TEST
 
+/* Tags: every copy of a packet reaches the sink with the tag it was injected
+ * with, whether routers (tree) or the source interface replicate it. */
+enum { TAG_PACKETS = 3 };
+static const uint64_t TAGS[TAG_PACKETS] = {0x8000000000000001ULL, 0x3fd7ae147ae147aeULL, 0};
+
+typedef struct {
+    int endpoints;
+    uint64_t *count; /* [packet * endpoints + endpoint] */
+    int bad;         /* deliveries with a tag that was never injected */
+} tag_log;
+
+static void tag_sink(void *ctx, int e, uint32_t key, int src, uint64_t gen, uint64_t arrival,
+                     uint64_t tag)
+{
+    tag_log *l = ctx;
+    for (int p = 0; p < TAG_PACKETS; p++) {
+        if (tag == TAGS[p]) {
+            l->count[(size_t)p * (size_t)l->endpoints + (size_t)e]++;
+            return;
+        }
+    }
+    l->bad++;
+}
+
+static void multicast_tags(cx_noc_mcast mode)
+{
+    cx_noc_config c = cx_noc_config_default();
+    c.width = 4, c.height = 3, c.multicast = mode, c.buffer_depth_packets = 1;
+    cx_noc *n = make(&c);
+    int ne = cx_noc_endpoints(n), dests[16], nd = 0;
+    for (int d = 0; d < ne; d++) /* every tile but one, the source itself and the host */
+        if (d != 6) dests[nd++] = d;
+    ck_assert_int_eq(cx_noc_set_route(n, 5, 4, dests, nd), CX_OK);
+    tag_log l = {.endpoints = ne, .count = calloc((size_t)TAG_PACKETS * (size_t)ne, 8)};
+    cx_noc_set_sink(n, tag_sink, &l);
+    for (int p = 0; p < TAG_PACKETS; p++) /* back to back: copies of different packets overlap */
+        ck_assert_int_eq(cx_noc_inject(n, 10, 4, -1, 5, CX_NOC_NO_DEADLINE, TAGS[p]), CX_OK);
+    drain(n);
+    ck_assert_int_eq(l.bad, 0);
+    for (int p = 0; p < TAG_PACKETS; p++)
+        for (int e = 0; e < ne; e++)
+            ck_assert_msg(l.count[(size_t)p * (size_t)ne + (size_t)e] == (e != 6),
+                          "%s: packet %d reached endpoint %d %llu times with its tag",
+                          cx_noc_mcast_name(mode), p, e,
+                          (unsigned long long)l.count[(size_t)p * (size_t)ne + (size_t)e]);
+    ck_assert_uint_eq(cx_noc_get_stats(n)->packets_delivered, (uint64_t)(TAG_PACKETS * nd));
+    free(l.count);
+    cx_noc_free(n);
+}
+
+START_TEST(multicast_copies_carry_the_tag)
+{
+    multicast_tags(CX_NOC_MCAST_TREE);
+    multicast_tags(CX_NOC_MCAST_SOURCE);
+}
+END_TEST
+
 START_TEST(routing_table_is_the_xy_tree)
 {
     cx_noc_config c = cx_noc_config_default();
@@ -338,9 +396,9 @@ START_TEST(routing_table_is_the_xy_tree)
     int far[1] = {10};
     ck_assert_int_eq(cx_noc_set_route(n, 8, 0, far, 1), CX_ERR_VALUE);
     ck_assert_ptr_nonnull(strstr(cx_last_error(), "destination 10 is not in 0..9"));
-    ck_assert_int_eq(cx_noc_inject(n, 0, 0, -1, 99, CX_NOC_NO_DEADLINE), CX_ERR_MISSING);
+    ck_assert_int_eq(cx_noc_inject(n, 0, 0, -1, 99, CX_NOC_NO_DEADLINE, 0), CX_ERR_MISSING);
     ck_assert_ptr_nonnull(strstr(cx_last_error(), "no multicast route for key 99"));
-    ck_assert_int_eq(cx_noc_inject(n, 0, 1, -1, 7, CX_NOC_NO_DEADLINE), CX_ERR_VALUE);
+    ck_assert_int_eq(cx_noc_inject(n, 0, 1, -1, 7, CX_NOC_NO_DEADLINE, 0), CX_ERR_VALUE);
     ck_assert_ptr_nonnull(strstr(cx_last_error(), "key 7 is routed from endpoint 0"));
     cx_noc_free(n);
 }
@@ -552,15 +610,15 @@ START_TEST(late_spikes_are_counted)
     cx_noc *n = make(&c);
     uint64_t zl = cx_noc_zero_load_latency(&c, 0, 3);
     /* deadline: the boundary of the step that needs the spike */
-    ck_assert_int_eq(cx_noc_inject(n, 0, 0, 3, 1, zl), CX_OK);             /* exactly on time */
-    ck_assert_int_eq(cx_noc_inject(n, 100, 0, 3, 1, 100 + zl - 1), CX_OK); /* one cycle late */
-    ck_assert_int_eq(cx_noc_inject(n, 200, 0, 3, 1, CX_NOC_NO_DEADLINE), CX_OK);
+    ck_assert_int_eq(cx_noc_inject(n, 0, 0, 3, 1, zl, 0), CX_OK);             /* exactly on time */
+    ck_assert_int_eq(cx_noc_inject(n, 100, 0, 3, 1, 100 + zl - 1, 0), CX_OK); /* one cycle late */
+    ck_assert_int_eq(cx_noc_inject(n, 200, 0, 3, 1, CX_NOC_NO_DEADLINE, 0), CX_OK);
     drain(n);
     const cx_noc_stats *s = cx_noc_get_stats(n);
     ck_assert_uint_eq(s->packets_delivered, 3);
     ck_assert_uint_eq(s->packets_late, 1);
     ck_assert_uint_eq(s->window_late, 1);
-    ck_assert_int_eq(cx_noc_inject(n, 5, 0, 3, 1, CX_NOC_NO_DEADLINE), CX_ERR_VALUE);
+    ck_assert_int_eq(cx_noc_inject(n, 5, 0, 3, 1, CX_NOC_NO_DEADLINE, 0), CX_ERR_VALUE);
     ck_assert_ptr_nonnull(strstr(cx_last_error(), "in the past"));
     cx_noc_free(n);
 }
@@ -572,9 +630,9 @@ START_TEST(window_latency_and_energy)
     c.width = 4, c.height = 4, c.energy_per_hop_pj = 2.5, c.energy_per_injection_pj = 0.25;
     cx_noc *n = make(&c);
     cx_noc_set_window(n, 1000);
-    ck_assert_int_eq(cx_noc_inject(n, 0, 0, 15, 1, CX_NOC_NO_DEADLINE), CX_OK); /* before */
-    ck_assert_int_eq(cx_noc_inject(n, 2000, 0, 5, 1, CX_NOC_NO_DEADLINE), CX_OK);
-    ck_assert_int_eq(cx_noc_inject(n, 3000, 3, 12, 1, CX_NOC_NO_DEADLINE), CX_OK);
+    ck_assert_int_eq(cx_noc_inject(n, 0, 0, 15, 1, CX_NOC_NO_DEADLINE, 0), CX_OK); /* before */
+    ck_assert_int_eq(cx_noc_inject(n, 2000, 0, 5, 1, CX_NOC_NO_DEADLINE, 0), CX_OK);
+    ck_assert_int_eq(cx_noc_inject(n, 3000, 3, 12, 1, CX_NOC_NO_DEADLINE, 0), CX_OK);
     drain(n);
     const cx_noc_stats *s = cx_noc_get_stats(n);
     ck_assert_uint_eq(s->packets_delivered, 3);
@@ -624,10 +682,19 @@ START_TEST(trace_files)
     uint64_t count = 0;
     ck_assert_int_eq(cx_noc_load_trace(n, path, 1000, &count), CX_OK);
     ck_assert_uint_eq(count, 4);
+    int ne = cx_noc_endpoints(n);
+    tag_log tl = {.endpoints = ne, .count = calloc((size_t)TAG_PACKETS * (size_t)ne, 8)};
+    cx_noc_set_sink(n, tag_sink, &tl);
     drain(n);
     const cx_noc_stats *s = cx_noc_get_stats(n);
     ck_assert_uint_eq(s->packets_generated, 4);
     ck_assert_uint_eq(s->packets_delivered, 6);
+    uint64_t zero_tags = 0; /* trace packets carry tag 0 (TAGS[2]) */
+    for (int e = 0; e < ne; e++)
+        zero_tags += tl.count[2 * (size_t)ne + (size_t)e];
+    ck_assert_int_eq(tl.bad, 0);
+    ck_assert_uint_eq(zero_tags, 6);
+    free(tl.count);
     cx_noc_free(n);
     const struct {
         const char *text, *msg;
@@ -679,6 +746,7 @@ START_TEST(traffic_validation)
     t = (cx_noc_traffic){.pattern = CX_NOC_TRAFFIC_TRANSPOSE, .rate = 0.2, .end_cycle = 5000};
     ck_assert_int_eq(cx_noc_set_traffic(n, &t), CX_OK);
     drain(n);
+    ck_assert_int_eq(l->bad, 0); /* synthetic packets carry tag 0 */
     for (int e = 0; e < 16; e++) {
         int mirror = (e % 4) * 4 + e / 4;
         if (e == mirror)
@@ -701,6 +769,7 @@ int main(void)
     tcase_add_test(tc, zero_load_latency_8x8);
     tcase_add_test(tc, contention_is_exact);
     tcase_add_test(tc, multicast_exactly_one_copy);
+    tcase_add_test(tc, multicast_copies_carry_the_tag);
     tcase_add_test(tc, routing_table_is_the_xy_tree);
     tcase_add_test(tc, credit_is_lossless_at_2x_saturation);
     tcase_add_test(tc, drop_counts_exactly);

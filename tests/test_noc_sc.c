@@ -21,7 +21,7 @@ static cx_noc *loaded(void)
     ck_assert_int_eq(cx_noc_set_traffic(n, &t), CX_OK);
     /* and a few packets from the host with deadlines */
     for (uint64_t k = 0; k < 50; k++)
-        ck_assert_int_eq(cx_noc_inject(n, 100 * k, 36, (int)(k % 36), 5, 100 * k + 25), CX_OK);
+        ck_assert_int_eq(cx_noc_inject(n, 100 * k, 36, (int)(k % 36), 5, 100 * k + 25, 0), CX_OK);
     cx_noc_set_window(n, 2000);
     return n;
 }
