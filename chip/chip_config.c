@@ -22,7 +22,7 @@ enum { INT_CAP = 1 << 30 };
 
 static const char *const MODES[] = {"sampled", "continuous", NULL};
 static const char *const SPACINGS[] = {"log", "linear", NULL};
-static const char *const ENCODERS[] = {"sigma_delta", "bernoulli", NULL};
+static const char *const ENCODERS[] = {"sigma_delta", "bernoulli", "graded", NULL};
 static const char *const FLOWS[] = {"credit", "drop", NULL};
 static const char *const MULTICASTS[] = {"tree", "source", NULL};
 static const char *const SWITCHINGS[] = {"store_forward", "cut_through", NULL};
@@ -83,6 +83,7 @@ static const field FIELDS[] = {
     INT("tile.compartments", tile.compartments, GE(1)),
     INT("tile.somas.count", tile.somas.count, GE(1)),
     ENUM("tile.somas.encoder", tile.somas.encoder, ENCODERS),
+    INT("tile.somas.payload_bits", tile.somas.payload_bits, IN(0, 32)),
     DBL("tile.somas.max_rate_hz", tile.somas.max_rate_hz, GT(0)),
     INT("tile.synapses.entries", tile.synapses.entries, GE(0)),
     INT("tile.synapses.weight_bits", tile.synapses.weight_bits, IN(1, 16)),
@@ -392,12 +393,18 @@ static cx_status check_consistency(const cx_yaml_node *root, cx_chip_config *cfg
                         "must be <= tile.compartment.tau_min_ms (%g) in continuous mode, found %g",
                         C.tau_min_ms, cfg->tile.analog_step_ms);
 #undef C
-    int need = cx_chip_address_bits(cfg);
-    if (cfg->router.packet_bits < need)
+    int payload = cfg->tile.somas.payload_bits;
+    if (cfg->tile.somas.encoder == CX_CHIP_ENC_GRADED && payload < 1)
+        return key_fail(node(root, "tile.somas.payload_bits"),
+                        "encoder graded needs at least 1 bit for the spike value, found %d",
+                        payload);
+    /* A packet carries the source address and the value (graded spike or host input). */
+    int addr = cx_chip_address_bits(cfg);
+    if (cfg->router.packet_bits < addr + payload)
         return key_fail(node(root, "router.packet_bits"),
-                        "must hold a source address of %d bits (%dx%d tiles, %d somas per tile), "
-                        "found %d",
-                        need, cfg->mesh.width, cfg->mesh.height, cfg->tile.somas.count,
+                        "must hold a source address of %d bits (%dx%d tiles, %d somas per tile) "
+                        "plus tile.somas.payload_bits (%d), found %d",
+                        addr, cfg->mesh.width, cfg->mesh.height, cfg->tile.somas.count, payload,
                         cfg->router.packet_bits);
     return check_thermal(root, cfg);
 }

@@ -25,7 +25,9 @@ extern "C" {
 
 typedef enum { CX_CHIP_SAMPLED, CX_CHIP_CONTINUOUS } cx_chip_mode;
 typedef enum { CX_CHIP_SPACING_LOG, CX_CHIP_SPACING_LINEAR } cx_chip_spacing;
-typedef enum { CX_CHIP_ENC_SIGMA_DELTA, CX_CHIP_ENC_BERNOULLI } cx_chip_encoder;
+/* Soma encoders: rate-coded spike trains (sigma-delta, Bernoulli), or one
+ * graded spike per model step that carries the rate as its value. */
+typedef enum { CX_CHIP_ENC_SIGMA_DELTA, CX_CHIP_ENC_BERNOULLI, CX_CHIP_ENC_GRADED } cx_chip_encoder;
 typedef enum { CX_CHIP_FLOW_CREDIT, CX_CHIP_FLOW_DROP } cx_chip_flow;
 typedef enum { CX_CHIP_MCAST_TREE, CX_CHIP_MCAST_SOURCE } cx_chip_multicast;
 typedef enum { CX_CHIP_SWITCH_STORE_FORWARD, CX_CHIP_SWITCH_CUT_THROUGH } cx_chip_switching;
@@ -61,6 +63,7 @@ typedef struct {
         struct {
             int count;
             cx_chip_encoder encoder;
+            int payload_bits;   /* value bits of a graded spike, and of host analog inputs */
             double max_rate_hz; /* model time */
         } somas;
         struct {

@@ -66,6 +66,8 @@ static const char *word(int enabled)
     return enabled ? "on" : "off";
 }
 
+static const char *const ENCODER_NAMES[] = {"sigma-delta", "Bernoulli", "graded"};
+
 static void print_resources(const cx_chip_config *c)
 {
     const __typeof__(c->tile) *t = &c->tile;
@@ -77,10 +79,9 @@ static void print_resources(const cx_chip_config *c)
                      cx_chip_activation_name(1u << k));
     printf("resources            per tile    whole chip\n");
     printf("  compartments     %12d  %12lld\n", t->compartments, per_chip(c, t->compartments));
-    printf("  somas            %12d  %12lld  (%s encoders, <= %g Hz)\n", t->somas.count,
-           per_chip(c, t->somas.count),
-           t->somas.encoder == CX_CHIP_ENC_SIGMA_DELTA ? "sigma-delta" : "Bernoulli",
-           t->somas.max_rate_hz);
+    printf("  somas            %12d  %12lld  (%s encoders, <= %g Hz, %d-bit payloads)\n",
+           t->somas.count, per_chip(c, t->somas.count), ENCODER_NAMES[t->somas.encoder],
+           t->somas.max_rate_hz, t->somas.payload_bits);
     printf("  synapse entries  %12d  %12lld  (%d-bit weights)\n", t->synapses.entries,
            per_chip(c, t->synapses.entries), t->synapses.weight_bits);
     printf("  dendrite arrays  %12d  %12lld  (%d x %d, %d-bit; %s)\n", t->dendrite.arrays,
@@ -129,9 +130,10 @@ static void print_router(const cx_chip_config *c)
            r->multicast == CX_CHIP_MCAST_TREE ? "tree" : "source",
            r->switching == CX_CHIP_SWITCH_CUT_THROUGH ? "cut-through" : "store-and-forward",
            r->buffer_depth_packets);
-    printf("                     address %d of %d packet bits; link capacity %.6g packets per "
-           "model ms\n",
-           cx_chip_address_bits(c), r->packet_bits, cx_chip_link_packets_per_model_ms(c));
+    printf("                     address %d + payload %d of %d packet bits; link capacity %.6g "
+           "packets per model ms\n",
+           cx_chip_address_bits(c), c->tile.somas.payload_bits, r->packet_bits,
+           cx_chip_link_packets_per_model_ms(c));
     printf("  hosts             ");
     for (size_t i = 0; i < r->n_hosts; i++)
         printf(" (%d, %d)", r->hosts[i].x, r->hosts[i].y);

@@ -142,6 +142,7 @@ START_TEST(shipped_chips_load)
     ck_assert_int_eq(c.tile.compartment.param_bits, 10);
     ck_assert_int_eq(c.tile.readout.adc_bits, 8);
     ck_assert_int_eq(c.tile.mode, CX_CHIP_CONTINUOUS);
+    ck_assert_int_eq(c.tile.somas.payload_bits, 8); /* 15 address bits of 32 */
     cx_chip_free(&c);
     free(path);
     path = chip_path("dynap");
@@ -151,6 +152,7 @@ START_TEST(shipped_chips_load)
     ck_assert_int_eq(c.tile.somas.count, 256);
     ck_assert(c.noise.mismatch.tau_rel >= 0.2 && c.noise.mismatch.tau_rel <= 0.3);
     ck_assert_int_eq(c.noise.thermal.source, CX_CHIP_THERMAL_SIGMA);
+    ck_assert_int_eq(c.tile.somas.payload_bits, 0);
     cx_chip_free(&c);
     free(path);
 }
@@ -289,7 +291,13 @@ START_TEST(bad_files_name_line_and_key)
                "key 'noise.flicker.f_low_hz': must be < f_high_hz (100), found 200");
     expect_bad("packet", "packet_bits: 32", "packet_bits: 8", NULL, CX_ERR_VALUE,
                "key 'router.packet_bits': must hold a source address of 10 bits (4x4 tiles, 64 "
-               "somas per tile), found 8");
+               "somas per tile) plus tile.somas.payload_bits (8), found 8");
+    /* the address fits, the value does not */
+    expect_bad("packet_payload", "packet_bits: 32", "packet_bits: 17", NULL, CX_ERR_VALUE,
+               "key 'router.packet_bits': must hold a source address of 10 bits (4x4 tiles, 64 "
+               "somas per tile) plus tile.somas.payload_bits (8), found 17");
+    expect_bad("payload", "payload_bits: 8", "payload_bits: 33", NULL, CX_ERR_VALUE,
+               "key 'tile.somas.payload_bits': expected an integer in [0, 32], found 33");
     expect_bad("accel", "acceleration: 1 ", "acceleration: 0 ", NULL, CX_ERR_VALUE,
                "key 'acceleration': expected a number > 0, found 0");
     expect_bad("section",
@@ -354,6 +362,9 @@ START_TEST(overrides_are_validated_like_the_file)
     } bad[] = {
         {"tile.mode=bogus", CX_ERR_VALUE,
          "<override>: key 'tile.mode': expected one of sampled, continuous, found 'bogus'"},
+        {"tile.somas.encoder=analog", CX_ERR_VALUE,
+         "<override>: key 'tile.somas.encoder': expected one of sigma_delta, bernoulli, graded, "
+         "found 'analog'"},
         {"tile.compartment.param_bits=0", CX_ERR_VALUE,
          "<override>: key 'tile.compartment.param_bits': expected an integer in [1, 24], found 0"},
         {"router.hosts=[{x: 9, y: 0}]", CX_ERR_VALUE,
@@ -368,6 +379,22 @@ START_TEST(overrides_are_validated_like_the_file)
                       cx_last_error());
         if (bad[i].msg) ck_assert_str_eq(cx_last_error(), bad[i].msg);
     }
+    /* Graded spikes need value bits; without graded, 0 bits (and a smaller packet) is fine. */
+    const char *graded0[] = {"tile.somas.encoder=graded", "tile.somas.payload_bits=0"};
+    ck_assert_int_eq(cx_chip_load(path, graded0, 2, &c), CX_ERR_VALUE);
+    ck_assert_str_eq(cx_last_error(), "<override>: key 'tile.somas.payload_bits': encoder graded "
+                                      "needs at least 1 bit for the spike value, found 0");
+    const char *plain[] = {"tile.somas.encoder=bernoulli", "tile.somas.payload_bits=0",
+                           "router.packet_bits=10"};
+    c = load_ok(path, plain, 3);
+    ck_assert_int_eq(c.tile.somas.encoder, CX_CHIP_ENC_BERNOULLI);
+    ck_assert_int_eq(c.tile.somas.payload_bits, 0);
+    cx_chip_free(&c);
+    const char *graded1[] = {"tile.somas.encoder=graded", "tile.somas.payload_bits=1",
+                             "router.packet_bits=11"};
+    c = load_ok(path, graded1, 3);
+    ck_assert_int_eq(c.tile.somas.encoder, CX_CHIP_ENC_GRADED);
+    cx_chip_free(&c);
     /* A cross-key rule reported at a key the override did not touch. */
     const char *slow[] = {"tile.mode=continuous", "tile.analog_step_ms=1"};
     ck_assert_int_eq(cx_chip_load(path, slow, 2, &c), CX_ERR_VALUE);
@@ -492,6 +519,8 @@ START_TEST(cli_check_text_and_json)
     ck_assert_ptr_nonnull(strstr(out, "sigma_x 0.00163 per step"));
     ck_assert_ptr_nonnull(strstr(out, "kT/C: 100 fF at 300 K = 203.5 uV rms"));
     ck_assert_ptr_nonnull(strstr(out, "200000"));
+    ck_assert_ptr_nonnull(strstr(out, "(sigma-delta encoders, <= 1000 Hz, 8-bit payloads)"));
+    ck_assert_ptr_nonnull(strstr(out, "address 10 + payload 8 of 32 packet bits"));
     free(out);
     free(err);
     /* --set shows in the summary and in the JSON. */
