@@ -20,6 +20,11 @@
  *     advance with their exact zero-order-hold step; later stages see the
  *     new states of earlier ones;
  *   somas read their input and update rate and spikes; readouts convert.
+ * Spikes: with a sigma_delta or bernoulli encoder an emitting sigmoid soma
+ * fires at r * max_rate_hz; with the graded encoder it sends one spike per
+ * model step (at its end, in continuous mode too) whose value is r,
+ * rounded to tile.somas.payload_bits when noise.quantization.weights is on,
+ * and none when that value is 0. A threshold soma's spike has value 1.
  * Sampled mode advances each compartment once per model step and adds one
  * thermal (kT/C) sample of std sigma_x to x. Continuous mode advances in
  * analog steps of tile.analog_step_ms (the model step must be a whole number
@@ -114,7 +119,7 @@ typedef struct {
     cx_tile_sig input;
     double threshold, width;
     double reset; /* THRESHOLD: new x of the input compartment after a spike */
-    int emit;     /* send AER spikes (sigmoid: encoder at r * max_rate_hz) */
+    int emit;     /* send AER spikes (sigmoid: through the chip's encoder) */
 } cx_tile_soma_spec;
 
 typedef struct {
@@ -123,8 +128,8 @@ typedef struct {
     double bias;
 } cx_tile_readout_spec;
 
-/* A spike from `source` (cx_aer_source_id) adds `weight` to the compartment's
- * input for one model step. */
+/* A spike from `source` (cx_aer_source_id) adds `weight` (times the value of
+ * a graded spike) to the compartment's input for one model step. */
 typedef struct {
     uint32_t source;
     int compartment;
@@ -189,6 +194,10 @@ void cx_tile_set_inputs(cx_tile *t, const double *inputs);
  * when arrival_ms > due_ms, or when that time has already passed (then it
  * acts now). Unknown sources are ignored (no synapse entry). */
 void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_ms);
+/* cx_tile_deliver of a graded spike: every synapse pulse of the source is
+ * weight * value (cx_tile_deliver is value 1, bit for bit). */
+void cx_tile_deliver_value(cx_tile *t, uint32_t source, double value, double due_ms,
+                           double arrival_ms);
 /* One model step. */
 void cx_tile_step(cx_tile *t);
 
@@ -207,6 +216,9 @@ const double *cx_tile_readout(const cx_tile *t); /* after the ADC, this step */
 double cx_tile_signal(const cx_tile *t, cx_tile_sig sig);
 /* Spikes emitted by the last step: soma index and emission time (model ms). */
 size_t cx_tile_spikes(const cx_tile *t, const uint32_t **somas, const double **times_ms);
+/* Their values, parallel to cx_tile_spikes: the graded value, or 1 for a
+ * sigma-delta, Bernoulli or threshold spike. */
+const double *cx_tile_spike_values(const cx_tile *t);
 const cx_tile_stats *cx_tile_get_stats(const cx_tile *t);
 const cx_tile_realized_comp *cx_tile_realized(const cx_tile *t, size_t comp);
 /* Realized synapse weight of entry i (netlist order) and crossbar weight of

@@ -289,6 +289,7 @@ void cx_tile_free(cx_tile *t)
                     t->delayed,
                     t->spk_soma,
                     t->spk_time,
+                    t->spk_value,
                     t->readout_bias,
                     t->readout,
                     t->drive_csr.row,
@@ -716,6 +717,7 @@ static cx_status build_somas_readouts(cx_tile *t, const cx_chip_config *chip,
     t->cap_spk = net->n_somas * (size_t)t->nsub;
     t->spk_soma = zalloc(t->cap_spk, sizeof *t->spk_soma, failed);
     t->spk_time = zalloc(t->cap_spk, sizeof *t->spk_time, failed);
+    t->spk_value = zalloc(t->cap_spk, sizeof *t->spk_value, failed);
     if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
     for (size_t i = 0; i < net->n_somas; i++) {
         const cx_tile_soma_spec *s = &net->somas[i];
@@ -727,6 +729,9 @@ static cx_status build_somas_readouts(cx_tile *t, const cx_chip_config *chip,
     }
     t->soma_dt_scale = chip->tile.somas.max_rate_hz * t->sub_ms / 1000.0;
     t->encoder = chip->tile.somas.encoder;
+    t->payload_bits = chip->tile.somas.payload_bits;
+    /* a graded value is a digital word like a weight code: one switch for both */
+    t->payload_quant = chip->noise.quantization.enabled && chip->noise.quantization.weights;
     size_t nnz = 0;
     for (size_t i = 0; i < net->n_readouts; i++)
         nnz += net->readouts[i].n_terms;

@@ -109,8 +109,9 @@ struct cx_tile {
     tile_delayed *delayed;
     double soma_dt_scale; /* spikes per unit rate per update */
     cx_chip_encoder encoder;
+    int payload_bits, payload_quant; /* graded values: grid, and whether to round to it */
     uint32_t *spk_soma;
-    double *spk_time;
+    double *spk_time, *spk_value;
     size_t n_spk, cap_spk;
 
     tile_csr readout_csr;

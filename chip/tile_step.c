@@ -108,7 +108,8 @@ static int ring_reserve(cx_tile *t, uint64_t last)
     return 1;
 }
 
-void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_ms)
+void cx_tile_deliver_value(cx_tile *t, uint32_t source, double value, double due_ms,
+                           double arrival_ms)
 {
     t->stats.spikes_in++;
     size_t lo = 0, hi = t->n_syn;
@@ -132,11 +133,17 @@ void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_
     t->ring_used[update & (t->ring_len - 1)] = 1;
     if (off) t->ring_used[last & (t->ring_len - 1)] = 1;
     for (size_t e = lo; e < t->n_syn && t->syn_src[e] == source; e++) {
-        on[t->syn_comp[e]] += t->syn_w[e];
-        if (off) off[t->syn_comp[e]] -= t->syn_w[e];
+        double pulse = t->syn_w[e] * value; /* exact for value 1: plain spikes are unchanged */
+        on[t->syn_comp[e]] += pulse;
+        if (off) off[t->syn_comp[e]] -= pulse;
         t->stats.synaptic_events++;
         t->stats.energy_pj += t->chip_scalars.energy.synaptic_event_pj;
     }
+}
+
+void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_ms)
+{
+    cx_tile_deliver_value(t, source, 1.0, due_ms, arrival_ms);
 }
 
 /* ---------------------------------------------------------------- parts */
@@ -280,18 +287,20 @@ static void step_flicker(cx_tile *t)
     if (moved) sum_flicker(t);
 }
 
-static void emit_spike(cx_tile *t, size_t soma)
+static void emit_spike(cx_tile *t, size_t soma, double value)
 {
     if (t->n_spk < t->cap_spk) {
         t->spk_soma[t->n_spk] = (uint32_t)soma;
         t->spk_time[t->n_spk] = (double)(t->sub_now + 1) * t->sub_ms;
+        t->spk_value[t->n_spk] = value;
         t->n_spk++;
     }
     t->stats.spikes_out++;
     t->stats.energy_pj += t->chip_scalars.energy.spike_encode_pj;
 }
 
-static void step_somas(cx_tile *t)
+/* `last`: the last update of the model step, when graded somas send. */
+static void step_somas(cx_tile *t, int last)
 {
     double *rate = t->bus + t->bus_soma, *x = x_plane(t);
     for (size_t i = 0; i < t->n_somas; i++) {
@@ -303,12 +312,19 @@ static void step_somas(cx_tile *t)
             if (fire) {
                 x[m->reset_comp] = m->reset;
                 t->v[m->reset_comp] = 0;
-                if (m->emit) emit_spike(t, i);
+                if (m->emit) emit_spike(t, i, 1.0);
             }
             continue;
         }
         rate[i] = 1.0 / (1.0 + exp(-(s - m->threshold) / m->width));
         if (!m->emit) continue;
+        if (t->encoder == CX_CHIP_ENC_GRADED) { /* one value per model step, not per update */
+            if (!last) continue;
+            double v =
+                t->payload_quant ? cx_dac_payload_unsigned(rate[i], t->payload_bits) : rate[i];
+            if (v != 0) emit_spike(t, i, v); /* a zero would change nothing downstream */
+            continue;
+        }
         double p = fmin(1.0, rate[i] * t->soma_dt_scale);
         int fire;
         if (t->encoder == CX_CHIP_ENC_BERNOULLI) {
@@ -318,7 +334,7 @@ static void step_somas(cx_tile *t)
             fire = m->acc >= 1.0;
             if (fire) m->acc -= 1.0;
         }
-        if (fire) emit_spike(t, i);
+        if (fire) emit_spike(t, i, 1.0);
     }
 }
 
@@ -374,7 +390,7 @@ void cx_tile_step(cx_tile *t)
                 if (t->dend[i].stage == s) eval_dendrite(t, &t->dend[i]);
             step_comps(t, t->stage_at[s], t->stage_at[s + 1]);
         }
-        step_somas(t);
+        step_somas(t, sub + 1 == t->nsub);
         t->sub_now++;
     }
     step_readouts(t);
@@ -478,6 +494,11 @@ size_t cx_tile_spikes(const cx_tile *t, const uint32_t **somas, const double **t
     if (somas) *somas = t->spk_soma;
     if (times_ms) *times_ms = t->spk_time;
     return t->n_spk;
+}
+
+const double *cx_tile_spike_values(const cx_tile *t)
+{
+    return t->spk_value;
 }
 
 const cx_tile_stats *cx_tile_get_stats(const cx_tile *t)
