@@ -18,13 +18,13 @@ cx_status cx_chip_config_default(cx_chip_config *cfg)
                 .analog_step_ms = 0.01,
                 .compartments = 256,
                 .somas = {.count = 64,
-                          .encoder = CX_CHIP_ENC_SIGMA_DELTA,
+                          .encoder = CX_CHIP_ENC_GRADED,
                           .payload_bits = 8,
                           .max_rate_hz = 1000},
-                .synapses = {.entries = 4096, .weight_bits = 8},
-                .dendrite = {.arrays = 4,
-                             .rows = 64,
-                             .cols = 64,
+                .synapses = {.entries = 8192, .weight_bits = 8},
+                .dendrite = {.arrays = 8,
+                             .rows = 128,
+                             .cols = 128,
                              .weight_bits = 6,
                              .activations = CX_CHIP_ACT_RELU | CX_CHIP_ACT_SILU |
                                             CX_CHIP_ACT_SIGMOID | CX_CHIP_ACT_TANH |

@@ -171,6 +171,9 @@ START_TEST(ideal_chip_is_noise_free)
         c.noise.quantization.params | c.noise.quantization.weights | c.noise.quantization.adc, 0);
     ck_assert_int_eq(c.noise.crossbar.enabled, 0);
     ck_assert_int_eq(c.noise.saturation.enabled, 0);
+    /* exact analog rates between tiles */
+    ck_assert_int_eq(c.tile.somas.encoder, CX_CHIP_ENC_GRADED);
+    ck_assert_int_eq(c.tile.somas.payload_bits, 8);
     cx_chip_free(&c);
     free(path);
 }
@@ -519,7 +522,7 @@ START_TEST(cli_check_text_and_json)
     ck_assert_ptr_nonnull(strstr(out, "sigma_x 0.00163 per step"));
     ck_assert_ptr_nonnull(strstr(out, "kT/C: 100 fF at 300 K = 203.5 uV rms"));
     ck_assert_ptr_nonnull(strstr(out, "200000"));
-    ck_assert_ptr_nonnull(strstr(out, "(sigma-delta encoders, <= 1000 Hz, 8-bit payloads)"));
+    ck_assert_ptr_nonnull(strstr(out, "(graded encoders, <= 1000 Hz, 8-bit payloads)"));
     ck_assert_ptr_nonnull(strstr(out, "address 10 + payload 8 of 32 packet bits"));
     free(out);
     free(err);

@@ -162,6 +162,7 @@ END_TEST
 START_TEST(dendrite_split_across_arrays)
 {
     cx_chip_config c = cx_test_quiet_chip();
+    c.tile.dendrite.arrays = 4, c.tile.dendrite.rows = c.tile.dendrite.cols = 64;
     enum { NI = 100, NO = 70 };
     static cx_tile_sig in[NI];
     static double w[NO * NI], bias[NO];
@@ -214,7 +215,8 @@ END_TEST
 START_TEST(somas_and_encoders)
 {
     cx_chip_config c = cx_test_quiet_chip();
-    c.tile.somas.max_rate_hz = 200; /* p = r * 0.2 per 1 ms step */
+    c.tile.somas.encoder = CX_CHIP_ENC_SIGMA_DELTA; /* graded spikes: test_tile_graded.c */
+    c.tile.somas.max_rate_hz = 200;                 /* p = r * 0.2 per 1 ms step */
     cx_tile_comp_spec comp = {.kind = CX_TILE_FIRST_ORDER, .tau_ms = 1, .gain = 1, .x0 = 0.4};
     cx_tile_soma_spec soma = {.kind = CX_TILE_SOMA_SIGMOID,
                               .input = {CX_TILE_SIG_STATE, 0, 0},
