@@ -2,7 +2,10 @@
 #ifndef CX_CLI_H
 #define CX_CLI_H
 
+#include "cx_chip.h"
 #include "cx_glifr.h"
+#include "cx_inputs.h"
+#include "cx_yaml.h"
 #include "cx_status.h"
 
 #include <cJSON.h>
@@ -21,6 +24,8 @@ int cx_cmd_noc(int argc, char **argv);
 int cx_cmd_chip(int argc, char **argv);
 int cx_cmd_tile(int argc, char **argv);
 int cx_cmd_bench(int argc, char **argv);
+int cx_cmd_compile(int argc, char **argv);
+int cx_cmd_run(int argc, char **argv);
 
 /* Classifies the MNIST test set in dir (t10k-*-ubyte[.gz]) with a GLIFR
  * L-MNIST checkpoint: the first `limit` images (all when limit <= 0). */
@@ -36,6 +41,16 @@ int cx_cli_error(const char *cmd, cx_status st);
 int cx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a JSON document to stdout (pretty) and frees it. */
 void cx_cli_print_json(cJSON *doc);
+/* Writes a JSON document to a file (atomically). */
+cx_status cx_write_json_file(const char *path, const cJSON *doc);
+/* A chip file with "key=value" overrides; *doc (optional) keeps the document. */
+cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, cx_chip_config *chip,
+                           cx_yaml_doc **doc);
+/* PROGRAM.yaml -> PROGRAM<suffix> (malloc'd). */
+char *cx_cli_program_sibling(const char *program, const char *suffix);
+/* Model inputs from a safetensors file, or an MNIST folder (L-MNIST GLIFR). */
+cx_status cx_cli_load_inputs(const char *path, cx_model_kind kind, int n_inputs, long limit,
+                             cx_inputs *in);
 /* Parses a double / long argument; 0 on success. */
 int cx_cli_parse_double(const char *s, double *out);
 int cx_cli_parse_long(const char *s, long *out);

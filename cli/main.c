@@ -11,6 +11,8 @@ static const cx_command commands[] = {
     {"noc", "simulate the spike router mesh under synthetic or trace traffic", cx_cmd_noc},
     {"chip", "validate and summarize chip descriptions", cx_cmd_chip},
     {"tile", "run a hand-written netlist on one tile of a chip", cx_cmd_tile},
+    {"compile", "compile a trained checkpoint onto a chip (program + report)", cx_cmd_compile},
+    {"run", "run a compiled program on the chip (tiles + router)", cx_cmd_run},
     {"bench", "built-in benchmarks (tile: compartment updates per second)", cx_cmd_bench},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

@@ -9,6 +9,7 @@ packages=(
   libcjson-dev     # JSON configs and safetensors headers
   zlib1g-dev       # gzip MNIST files
   check            # unit tests
+  libmetis-dev     # graph partitioning (placement of multi-neuron models)
   valgrind         # scripts/valgrind.sh
 )
 sudo=""

@@ -1,0 +1,38 @@
+/* Lowering passes shared by the compiler's modules (not a public header). */
+#ifndef CX_LOWER_H
+#define CX_LOWER_H
+
+#include "cx_program.h"
+
+/* A new program with n_tiles empty tiles at the mesh positions closest to
+ * the host port (ties: row-major). */
+cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,
+                         double step_ms, int n_inputs, int n_outputs, int n_tiles,
+                         cx_program **out);
+
+/* ELM / Branch-ELM on one tile. */
+cx_status cx_lower_elm(const cx_elm_model *m, const cx_chip_config *chip, const char *model_dir,
+                       cx_program **out);
+
+/* GLIFR with neuron i on program tile part[i] (0 .. n_tiles-1). */
+cx_status cx_lower_glifr(const cx_glifr_model *m, const cx_chip_config *chip, const char *model_dir,
+                         const int *part, int n_tiles, cx_program **out);
+
+/* Rescales compartment states so that each stays inside the rails:
+ * x_new = x / k with k a power of two >= max_abs / (headroom * rail), capped
+ * so that gains stay representable. max_abs[t][c] per tile and compartment.
+ * Readout channels are rescaled alike from readout_max[t][r]. Returns the
+ * number of compartments still expected to exceed the rails. */
+size_t cx_lower_scale(cx_program *p, const cx_chip_config *chip, double *const *max_abs,
+                      double *const *readout_max, double headroom);
+
+/* Adds a route of an AER source to program tiles; the spike is due
+ * `due` ms after its emission. */
+cx_status cx_lower_route(cx_program *p, uint32_t key, int src_tile, int src_index, double due,
+                         const int *dests, int n);
+
+/* Adds a probe (takes ownership of nothing; copies). */
+cx_status cx_lower_probe(cx_program *p, const char *name, int groups, size_t n, const int *tile,
+                         const cx_tile_sig *sig, const double *scale);
+
+#endif

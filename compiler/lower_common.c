@@ -1,0 +1,201 @@
+/* Lowering passes shared by the model lowerings: tile positions, probes and
+ * state scaling. */
+#define _POSIX_C_SOURCE 200809L
+#include "lower.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int x, y, dist;
+} mesh_pos;
+
+static int pos_cmp(const void *a, const void *b)
+{
+    const mesh_pos *p = a, *q = b;
+    if (p->dist != q->dist) return p->dist < q->dist ? -1 : 1;
+    if (p->y != q->y) return p->y < q->y ? -1 : 1;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,
+                         double step_ms, int n_inputs, int n_outputs, int n_tiles, cx_program **out)
+{
+    *out = NULL;
+    int W = chip->mesh.width, H = chip->mesh.height;
+    if (n_tiles > W * H)
+        return cx_fail(CX_ERR_FIT,
+                       "chip: needs %d tiles (mesh.width x mesh.height), the chip has %d", n_tiles,
+                       W * H);
+    cx_program *p = calloc(1, sizeof *p);
+    mesh_pos *pos = malloc((size_t)(W * H) * sizeof *pos);
+    if (!p || !pos) {
+        free(p);
+        free(pos);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    p->kind = kind;
+    p->model_dir = strdup(model_dir ? model_dir : "");
+    p->chip_name = strdup(chip->name ? chip->name : "");
+    p->step_ms = step_ms;
+    p->n_inputs = n_inputs;
+    p->n_outputs = n_outputs;
+    p->in_sign = malloc((size_t)(n_inputs ? n_inputs : 1) * sizeof(double));
+    p->in_scale = malloc((size_t)(n_inputs ? n_inputs : 1) * sizeof(double));
+    p->out_row = calloc((size_t)n_outputs + 1, sizeof *p->out_row);
+    p->out_bias = calloc((size_t)(n_outputs ? n_outputs : 1), sizeof(double));
+    p->tiles = calloc((size_t)n_tiles, sizeof *p->tiles);
+    if (!p->model_dir || !p->chip_name || !p->in_sign || !p->in_scale || !p->out_row ||
+        !p->out_bias || !p->tiles) {
+        free(pos);
+        cx_program_free(p);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    for (int c = 0; c < n_inputs; c++)
+        p->in_sign[c] = p->in_scale[c] = 1.0;
+    /* Tiles nearest the host port first: host traffic takes the fewest hops. */
+    int hx = chip->router.n_hosts ? chip->router.hosts[0].x : 0;
+    int hy = chip->router.n_hosts ? chip->router.hosts[0].y : 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            pos[y * W + x] = (mesh_pos){x, y, abs(x - hx) + abs(y - hy)};
+    qsort(pos, (size_t)(W * H), sizeof *pos, pos_cmp);
+    p->n_tiles = n_tiles;
+    for (int i = 0; i < n_tiles; i++)
+        cx_prog_tile_init(&p->tiles[i], pos[i].x, pos[i].y, step_ms, 0);
+    free(pos);
+    *out = p;
+    return CX_OK;
+}
+
+cx_status cx_lower_probe(cx_program *p, const char *name, int groups, size_t n, const int *tile,
+                         const cx_tile_sig *sig, const double *scale)
+{
+    cx_prog_probe *np = realloc(p->probes, (size_t)(p->n_probes + 1) * sizeof *np);
+    if (!np) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    p->probes = np;
+    cx_prog_probe *q = &np[p->n_probes];
+    memset(q, 0, sizeof *q);
+    q->name = strdup(name);
+    q->groups = groups;
+    q->n = n;
+    q->tile = malloc(n * sizeof *q->tile + 1);
+    q->sig = malloc(n * sizeof *q->sig + 1);
+    q->scale = malloc(n * sizeof *q->scale + 1);
+    p->n_probes++;
+    if (!q->name || !q->tile || !q->sig || !q->scale) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    memcpy(q->tile, tile, n * sizeof *tile);
+    memcpy(q->sig, sig, n * sizeof *sig);
+    memcpy(q->scale, scale, n * sizeof *scale);
+    return CX_OK;
+}
+
+/* ------------------------------------------------------------ scaling */
+
+static int reads_state(cx_tile_sig s, int c)
+{
+    return s.kind == CX_TILE_SIG_STATE && s.index == c;
+}
+
+/* x_c becomes x_c / k: the compartment's inputs shrink by k, its readers
+ * weigh it k times more. Powers of two keep this exact in binary. */
+static void scale_comp(cx_program *p, int ti, int c, double k)
+{
+    cx_prog_tile *t = &p->tiles[ti];
+    cx_tile_comp_spec *s = &t->comps[c];
+    s->gain /= k;
+    s->offset /= k;
+    s->x0 /= k;
+    s->v0 /= k;
+    for (size_t q = 0; q < s->n_cond; q++)
+        t->conds[t->comp_cond0[c] + q].reversal /= k;
+    for (size_t q = 0; q < t->n_terms; q++)
+        if (reads_state(t->terms[q].sig, c)) t->terms[q].weight *= k;
+    for (size_t q = 0; q < t->n_conds; q++)
+        if (reads_state(t->conds[q].sig, c)) t->conds[q].weight *= k;
+    for (size_t q = 0; q < t->n_rterms; q++)
+        if (reads_state(t->rterms[q].sig, c)) t->rterms[q].weight *= k;
+    for (size_t d = 0; d < t->n_dends; d++) {
+        const cx_tile_dendrite_spec *ds = &t->dends[d];
+        for (size_t in = 0; in < ds->n_in; in++) {
+            if (!reads_state(t->dend_sigs[t->dend_in0[d] + in], c)) continue;
+            for (size_t r = 0; r < ds->n_out; r++)
+                t->dend_vals[t->dend_w0[d] + r * ds->n_in + in] *= k;
+        }
+    }
+    for (size_t m = 0; m < t->n_somas; m++) {
+        cx_tile_soma_spec *so = &t->somas[m];
+        if (!reads_state(so->input, c)) continue;
+        so->threshold /= k;
+        if (so->kind == CX_TILE_SOMA_SIGMOID)
+            so->width /= k;
+        else
+            so->reset /= k;
+    }
+    for (int q = 0; q < p->n_probes; q++)
+        for (size_t i = 0; i < p->probes[q].n; i++)
+            if (p->probes[q].tile[i] == ti && reads_state(p->probes[q].sig[i], c))
+                p->probes[q].scale[i] *= k;
+    t->comp_scale[c] *= k;
+}
+
+static double pow2_at_least(double r)
+{
+    return r <= 1.0 ? 1.0 : ldexp(1.0, (int)ceil(log2(r)));
+}
+
+size_t cx_lower_scale(cx_program *p, const cx_chip_config *chip, double *const *max_abs,
+                      double *const *readout_max, double headroom)
+{
+    double rail = fmin(fabs(chip->tile.rails.x_min), fabs(chip->tile.rails.x_max)) * headroom;
+    /* A gain below a few DAC steps would be mostly quantization error. */
+    double gain_floor = 8.0 * chip->tile.compartment.gain_max /
+                        (ldexp(1.0, chip->tile.compartment.param_bits - 1) - 1.0);
+    size_t over = 0;
+    for (int ti = 0; ti < p->n_tiles; ti++) {
+        cx_prog_tile *t = &p->tiles[ti];
+        for (size_t c = 0; c < t->n_comps; c++) {
+            double m = max_abs[ti][c];
+            if (!(m > 0) || !isfinite(m)) continue;
+            double k = pow2_at_least(m / rail);
+            double g = fabs(t->comps[c].gain);
+            while (k > 1 && g > 0 && g / k < gain_floor)
+                k *= 0.5;
+            if (k > 1) scale_comp(p, ti, (int)c, k);
+            if (m / k > rail / headroom) over++;
+        }
+        if (!readout_max) continue;
+        for (size_t r = 0; r < t->n_readouts; r++) {
+            double k = pow2_at_least(readout_max[ti][r] / rail);
+            if (k == 1) continue;
+            for (size_t q = 0; q < t->readouts[r].n_terms; q++)
+                t->rterms[t->readout_term0[r] + q].weight /= k;
+            t->readouts[r].bias /= k;
+            for (size_t q = 0; q < p->out_row[p->n_outputs]; q++)
+                if (p->out_tile[q] == ti && p->out_chan[q] == (int)r) p->out_scale[q] *= k;
+        }
+    }
+    for (int ti = 0; ti < p->n_tiles; ti++)
+        cx_prog_tile_link(&p->tiles[ti]);
+    return over;
+}
+
+cx_status cx_lower_route(cx_program *p, uint32_t key, int src_tile, int src_index, double due,
+                         const int *dests, int n)
+{
+    cx_prog_route *r = realloc(p->routes, (size_t)(p->n_routes + 1) * sizeof *r);
+    if (!r) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    p->routes = r;
+    r = &r[p->n_routes];
+    *r = (cx_prog_route){.key = key,
+                         .src_tile = src_tile,
+                         .src_index = src_index,
+                         .due_offset_ms = due,
+                         .n_dests = n,
+                         .dests = malloc((size_t)(n ? n : 1) * sizeof(int))};
+    if (!r->dests) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    memcpy(r->dests, dests, (size_t)n * sizeof(int));
+    p->n_routes++;
+    return CX_OK;
+}

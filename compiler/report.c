@@ -1,0 +1,195 @@
+/* Compile and run reports: JSON sections and their readable text. */
+#define _POSIX_C_SOURCE 200809L
+#include "cx_compile.h"
+
+#include <math.h>
+#include <string.h>
+
+static cJSON *used_of(double used, double have)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "used", used);
+    cJSON_AddNumberToObject(j, "available", have);
+    return j;
+}
+
+cJSON *cx_report_resources(const cx_program *p, const cx_chip_config *chip)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int k = 0; k < p->n_tiles; k++) {
+        const cx_prog_tile *t = &p->tiles[k];
+        cx_prog_usage u = cx_prog_tile_usage(chip, t);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "tile", k);
+        int xy[2] = {t->x, t->y};
+        cJSON_AddItemToObject(j, "at", cJSON_CreateIntArray(xy, 2));
+        cJSON_AddItemToObject(j, "compartments", used_of((double)u.comps, chip->tile.compartments));
+        cJSON_AddItemToObject(j, "somas", used_of((double)u.somas, chip->tile.somas.count));
+        cJSON_AddItemToObject(j, "synapse_entries",
+                              used_of((double)u.synapses, chip->tile.synapses.entries));
+        cJSON_AddItemToObject(j, "dendrite_arrays", used_of(u.arrays, chip->tile.dendrite.arrays));
+        cJSON_AddItemToObject(j, "readout_channels",
+                              used_of((double)u.readouts, chip->tile.readout.channels));
+        cJSON_AddItemToArray(arr, j);
+    }
+    return arr;
+}
+
+cJSON *cx_report_routing(const cx_exec *e, const cx_chip_config *chip, double step_ms)
+{
+    const cx_exec_stats *s = cx_exec_get_stats(e);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddNumberToObject(r, "acceleration", chip->acceleration);
+    cJSON_AddNumberToObject(r, "cycles_per_step", cx_chip_router_cycles_per_step(chip, step_ms));
+    cJSON_AddNumberToObject(r, "host_packets", (double)s->host_packets);
+    cJSON_AddNumberToObject(r, "spikes_emitted", (double)s->tiles.spikes_out);
+    cJSON_AddNumberToObject(r, "spikes_received", (double)s->tiles.spikes_in);
+    cJSON_AddNumberToObject(r, "late_spikes", (double)s->tiles.late_spikes);
+    double per = s->samples ? 1.0 / (double)s->samples : 0;
+    cJSON_AddNumberToObject(r, "packets_per_inference",
+                            (double)(s->host_packets + s->tiles.spikes_out) * per);
+    const cx_noc *noc = cx_exec_noc(e);
+    if (noc) {
+        cJSON *n = cx_noc_report_json(noc, cx_noc_get_stats(noc)->now, 1);
+        cJSON_AddItemToObject(r, "router", n);
+    }
+    return r;
+}
+
+cJSON *cx_report_energy(const cx_exec *e)
+{
+    const cx_exec_stats *s = cx_exec_get_stats(e);
+    double n = s->samples ? (double)s->samples : 1;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "per_inference_pj", (s->tiles.energy_pj + s->noc_energy_pj) / n);
+    cJSON_AddNumberToObject(j, "tiles_pj", s->tiles.energy_pj / n);
+    cJSON_AddNumberToObject(j, "router_pj", s->noc_energy_pj / n);
+    cJSON_AddNumberToObject(j, "synaptic_events", (double)s->tiles.synaptic_events / n);
+    cJSON_AddNumberToObject(j, "dendrite_macs", (double)s->tiles.dendrite_macs / n);
+    cJSON_AddNumberToObject(j, "compartment_updates", (double)s->tiles.compartment_steps / n);
+    return j;
+}
+
+/* ------------------------------------------------------------ text */
+
+static double num(const cJSON *o, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *j = o;
+    for (char *tok = strtok(buf, "."); tok && j; tok = strtok(NULL, "."))
+        j = cJSON_GetObjectItemCaseSensitive(j, tok);
+    return cJSON_IsNumber(j) ? j->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(j) ? j->valuestring : "";
+}
+
+static void print_resources(FILE *fp, const cJSON *res)
+{
+    static const char *keys[] = {"compartments", "somas", "synapse_entries", "dendrite_arrays",
+                                 "readout_channels"};
+    fprintf(fp, "resources per tile (used/available):\n");
+    fprintf(fp, "  tile  at       compartments  somas    synapses     arrays  readouts\n");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, res)
+    {
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(t, "at");
+        fprintf(fp, "  %4.0f  (%d,%d)  ", num(t, "tile"), cJSON_GetArrayItem(at, 0)->valueint,
+                cJSON_GetArrayItem(at, 1)->valueint);
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+            char key[64];
+            snprintf(key, sizeof key, "%s.used", keys[k]);
+            double u = num(t, key);
+            snprintf(key, sizeof key, "%s.available", keys[k]);
+            char cell[32];
+            snprintf(cell, sizeof cell, "%.0f/%.0f", u, num(t, key));
+            fprintf(fp, k == 0 ? "%-13s " : "%-11s ", cell);
+        }
+        fputc('\n', fp);
+    }
+}
+
+static void print_error(FILE *fp, const char *label, const cJSON *e)
+{
+    if (!e) return;
+    fprintf(fp, "  %-28s rmse %.4g (last step %.4g), max |err| %.4g\n", label, num(e, "rmse"),
+            num(e, "rmse_last_step"), num(e, "max_abs"));
+}
+
+void cx_report_print(FILE *fp, const cJSON *rep)
+{
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(rep, "model");
+    const cJSON *chip = cJSON_GetObjectItemCaseSensitive(rep, "chip");
+    fprintf(fp, "%s report: %s model %s on chip %s (%s, acceleration %g, step %g ms)\n",
+            str(rep, "report"), str(model, "kind"), str(model, "dir"), str(chip, "name"),
+            str(chip, "mode"), num(chip, "acceleration"), num(chip, "step_ms"));
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(rep, "resources");
+    if (res) print_resources(fp, res);
+    const cJSON *dr = cJSON_GetObjectItemCaseSensitive(rep, "dynamic_range");
+    if (dr) {
+        fprintf(fp,
+                "dynamic range (calibration, %.0f samples): rails +-%g, %.0f compartments "
+                "rescaled, %.0f still exceed the rails",
+                num(dr, "calibration_samples"), num(dr, "rail"), num(dr, "scaled_compartments"),
+                num(dr, "saturating_compartments"));
+        if (num(dr, "saturating_compartments") > 0)
+            fprintf(fp, " (worst %.3g x the rail)", num(dr, "worst_over_rail"));
+        fputc('\n', fp);
+        const cJSON *s;
+        int shown = 0;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(dr, "saturating"))
+        {
+            if (shown++ == 8) {
+                fprintf(fp, "    ...\n");
+                break;
+            }
+            fprintf(fp, "    tile %.0f %-10s |x| up to %.4g (state %.4g after scale %g)\n",
+                    num(s, "tile"), str(s, "compartment"), num(s, "max_abs"),
+                    num(s, "state_max_abs"), num(s, "scale"));
+        }
+    }
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(rep, "routing");
+    if (rt) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(rt, "router");
+        fprintf(fp,
+                "routing: %.0f packets per inference, %.4g router cycles per step; late spikes "
+                "%.0f of %.0f received",
+                num(rt, "packets_per_inference"), num(rt, "cycles_per_step"),
+                num(rt, "late_spikes"), num(rt, "spikes_received"));
+        if (n)
+            fprintf(fp,
+                    "; dropped %.0f; latency mean %.1f, p99 %.0f, max %.0f cycles; busiest link "
+                    "%.2f%% of capacity",
+                    num(n, "packets_dropped"), num(n, "latency_mean"), num(n, "latency_p99"),
+                    num(n, "latency_max"), 100 * num(n, "link_utilization_max"));
+        fputc('\n', fp);
+        print_error(fp, "error from routing alone:",
+                    cJSON_GetObjectItemCaseSensitive(rt, "error_from_routing"));
+    }
+    const cJSON *nz = cJSON_GetObjectItemCaseSensitive(rep, "noise");
+    if (nz) {
+        fprintf(fp, "noise robustness (%.0f chip instances, %.0f samples):\n", num(nz, "instances"),
+                num(nz, "samples"));
+        print_error(fp,
+                    "predicted, all sources:", cJSON_GetObjectItemCaseSensitive(nz, "predicted"));
+        const cJSON *b;
+        cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(nz, "budget"))
+            fprintf(fp, "    budget %-14s rmse %.4g\n", b->string, b->valuedouble);
+    }
+    const cJSON *me = cJSON_GetObjectItemCaseSensitive(rep, "measured");
+    if (me) {
+        print_error(fp, "measured:", me);
+        if (!isnan(num(me, "accuracy")))
+            fprintf(fp, "  accuracy %.4f (reference %.4f) over %.0f samples\n", num(me, "accuracy"),
+                    num(me, "reference_accuracy"), num(me, "samples"));
+    }
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(rep, "energy");
+    if (en)
+        fprintf(fp, "energy per inference: %.4g nJ (tiles %.4g nJ, router %.4g nJ)\n",
+                num(en, "per_inference_pj") * 1e-3, num(en, "tiles_pj") * 1e-3,
+                num(en, "router_pj") * 1e-3);
+}
