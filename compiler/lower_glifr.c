@@ -1,6 +1,7 @@
 /* GLIFR onto tiles (DESIGN.md s4). Per neuron, on its tile:
  *   stage 0  after-spike currents I_j: first order, 1 - h/tau_j = 1 - dt k_j,
- *            drive a_j S q / (dt k_j), conductance -r_j S q / (dt k_j) to 0;
+ *            drive g w S with g w = a_j q / (dt k_j), conductance
+ *            -r_j S q / (dt k_j) to 0;
  *   stage 1  voltage V: first order, 1 - h/tau_m = 1 - dt k_m, drive
  *            R (I_1 + I_2) + R I0 + lateral + input pulses / (dt k_m), and the
  *            reset conductance q S / (dt k_m) towards v_reset;
@@ -46,11 +47,13 @@ static cx_status add_neuron(cx_prog_tile *t, const cx_glifr_model *m, const cx_c
     site->asc0 = (int)t->n_comps;
     for (int j = 0; j < J; j++) {
         double dtk = m->dtk_j[(size_t)j * H + i];
-        cx_tile_term drive = {self, m->a_j[(size_t)j * H + i] * q / dtk};
+        /* a large gain leaves room to scale the state down into the rails */
+        double gain = fmin(1.0 / dtk, chip->tile.compartment.gain_max);
+        cx_tile_term drive = {self, m->a_j[(size_t)j * H + i] * q / (dtk * gain)};
         cx_tile_cond cond = {self, -m->r_j[(size_t)j * H + i] * q / dtk, 0.0};
         cx_tile_comp_spec c = {.kind = CX_TILE_FIRST_ORDER,
                                .tau_ms = tau_of_step(dtk, h),
-                               .gain = 1.0,
+                               .gain = gain,
                                .stage = 0,
                                .n_drive = 1,
                                .drive = &drive,

@@ -391,8 +391,9 @@ static const char *exact(char buf[32], double v)
 
 static cx_status save_manifest(const cx_program *p, const char *path, const char *tensors)
 {
-    if (!isfinite(p->step_ms))
-        return cx_fail(CX_ERR_VALUE, "%s: cannot save: step_ms is %g", path, p->step_ms);
+    if (!(p->step_ms > 0) || !isfinite(p->step_ms))
+        return cx_fail(CX_ERR_VALUE, "%s: cannot save: step_ms is %g, not a time > 0", path,
+                       p->step_ms);
     char *text = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&text, &len);
