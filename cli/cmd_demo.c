@@ -11,11 +11,13 @@
 static const char help[] =
     "usage: cortile demo [--out DIR]\n"
     "\n"
-    "Runs the embedded default: the float64 reference simulator of the bundled ELM\n"
-    "checkpoint num_memory_20 on 600 ms of bundled NeuronIO input, then compares the\n"
-    "result with the upstream PyTorch outputs (tolerance 1e-9).\n"
+    "Runs the embedded default job: compiles the bundled GLIFR line-by-line MNIST\n"
+    "checkpoint (128 neurons) onto configs/chips/default.yaml, calibrated on the four\n"
+    "bundled test images, then runs the program on the chip (tiles + router, seed 1)\n"
+    "on those images and prints both reports: resources, dynamic range, routing load,\n"
+    "predicted and measured output error, energy per inference.\n"
     "\n"
-    "  --out DIR   where to write demo_outputs.safetensors (default: cortile-demo)\n"
+    "  --out DIR   where to write the program and outputs (default: cortile-demo)\n"
     "\n"
     "The bundled data is found through $CORTILE_DATA_DIR, else the source tree.\n";
 
@@ -27,9 +29,8 @@ const char *cx_cli_data_dir(void)
 
 int cx_cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out_dir = "cortile-demo";
     int c;
     optind = 1;
@@ -45,21 +46,24 @@ int cx_cmd_demo(int argc, char **argv)
     if (optind != argc) return cx_cli_usage("demo", "unexpected argument '%s'", argv[optind]);
     mkdir(out_dir, 0755);
     const char *data = cx_cli_data_dir();
-    char *model = cx_path_join(data, "elm/num_memory_20");
-    char *input = cx_path_join(data, "elm/inputs_small.safetensors");
-    char *ref = cx_path_join(data, "elm/num_memory_20/outputs_small.safetensors");
-    char *out = cx_path_join(out_dir, "demo_outputs.safetensors");
-    printf("cortile demo: ELM num_memory_20 (bundled) on 600 ms of NeuronIO input\n\n");
-    char *ref_argv[] = {"reference", model, "--input", input, "--output", out, NULL};
-    int rc = cx_cmd_reference(6, ref_argv);
+    char *model = cx_path_join(data, "glifr/lmnist_glifr_lheta");
+    char *input = cx_path_join(data, "glifr/lmnist_glifr_lheta/traces.safetensors");
+    char *prog = cx_path_join(out_dir, "lmnist.yaml");
+    char *out = cx_path_join(out_dir, "lmnist_outputs.safetensors");
+    char chip[4096];
+    snprintf(chip, sizeof chip, "%s/../configs/chips/default.yaml", data);
+    printf("cortile demo: GLIFR L-MNIST (bundled) compiled onto the default chip\n\n");
+    char *c_argv[] = {"compile",       model, "--chip",      chip, "--output", prog,
+                      "--calibration", input, "--instances", "8",  NULL};
+    int rc = cx_cmd_compile(10, c_argv);
     if (rc == 0) {
-        printf("\nagainst the upstream PyTorch float64 outputs:\n");
-        char *cmp_argv[] = {"compare", out, ref, "--tol", "1e-9", NULL};
-        rc = cx_cmd_compare(5, cmp_argv);
+        printf("\n");
+        char *r_argv[] = {"run", prog, "--input", input, "--output", out, NULL};
+        rc = cx_cmd_run(6, r_argv);
     }
     free(model);
     free(input);
-    free(ref);
+    free(prog);
     free(out);
     return rc;
 }
