@@ -105,3 +105,36 @@ double cx_chip_weight_step_rel(int weight_bits)
 {
     return 1.0 / (ldexp(1.0, weight_bits) - 1.0);
 }
+
+cx_status cx_chip_noc_config(const cx_chip_config *chip, cx_noc_config *out)
+{
+    if (chip->router.n_hosts > CX_NOC_MAX_HOSTS)
+        return cx_fail(CX_ERR_UNSUPPORTED,
+                       "key 'router.hosts': the router model has at most %d host ports, found %zu",
+                       CX_NOC_MAX_HOSTS, chip->router.n_hosts);
+    cx_noc_config cfg = cx_noc_config_default();
+    cfg.width = chip->mesh.width;
+    cfg.height = chip->mesh.height;
+    cfg.clock_mhz = chip->router.clock_mhz;
+    cfg.pipeline_cycles = chip->router.pipeline_cycles;
+    cfg.link_width_bits = chip->router.link_width_bits;
+    cfg.packet_bits = chip->router.packet_bits;
+    cfg.buffer_depth_packets = chip->router.buffer_depth_packets;
+    cfg.credit_delay_cycles = chip->router.credit_delay_cycles;
+    cfg.flow = chip->router.flow == CX_CHIP_FLOW_DROP ? CX_NOC_FLOW_DROP : CX_NOC_FLOW_CREDIT;
+    cfg.multicast =
+        chip->router.multicast == CX_CHIP_MCAST_SOURCE ? CX_NOC_MCAST_SOURCE : CX_NOC_MCAST_TREE;
+    cfg.switching = chip->router.switching == CX_CHIP_SWITCH_CUT_THROUGH ? CX_NOC_CUT_THROUGH
+                                                                         : CX_NOC_STORE_FORWARD;
+    cfg.n_hosts = (int)chip->router.n_hosts;
+    for (int i = 0; i < cfg.n_hosts; i++) {
+        cfg.host_x[i] = chip->router.hosts[i].x;
+        cfg.host_y[i] = chip->router.hosts[i].y;
+    }
+    cfg.energy_per_hop_pj = chip->router.energy_per_hop_pj;
+    cfg.energy_per_injection_pj = chip->router.energy_per_injection_pj;
+    cfg.chip_link_latency_ns = chip->router.chip_link_latency_ns;
+    cfg.chip_link_bandwidth_gbps = chip->router.chip_link_bandwidth_gbps;
+    *out = cfg;
+    return CX_OK;
+}

@@ -13,6 +13,7 @@
 #ifndef CX_CHIP_H
 #define CX_CHIP_H
 
+#include "cx_noc.h"
 #include "cx_status.h"
 #include "cx_yaml.h"
 
@@ -177,6 +178,9 @@ double cx_chip_link_packets_per_model_ms(const cx_chip_config *cfg);
 double cx_chip_chip_link_packets_per_model_ms(const cx_chip_config *cfg);
 /* Bits of a source address: ceil(log2(tiles)) + ceil(log2(somas per tile)). */
 int cx_chip_address_bits(const cx_chip_config *cfg);
+/* The mesh and router section as the router model's configuration; more
+ * host ports than the model has is an error naming router.hosts. */
+cx_status cx_chip_noc_config(const cx_chip_config *cfg, cx_noc_config *out);
 /* Volts per model unit of x: full_scale_mv / (x_max - x_min) / 1000. */
 double cx_chip_volts_per_unit(const cx_chip_config *cfg);
 /* kT/C rms voltage sqrt(k_B T / C) in volts. */

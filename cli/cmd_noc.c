@@ -72,36 +72,9 @@ static cx_status noc_config_from_chip(const char *path, cx_noc_config *out)
 {
     cx_chip_config chip;
     CX_TRY(cx_chip_load(path, NULL, 0, &chip));
-    cx_noc_config cfg = cx_noc_config_default();
-    cfg.width = chip.mesh.width;
-    cfg.height = chip.mesh.height;
-    cfg.clock_mhz = chip.router.clock_mhz;
-    cfg.pipeline_cycles = chip.router.pipeline_cycles;
-    cfg.link_width_bits = chip.router.link_width_bits;
-    cfg.packet_bits = chip.router.packet_bits;
-    cfg.buffer_depth_packets = chip.router.buffer_depth_packets;
-    cfg.credit_delay_cycles = chip.router.credit_delay_cycles;
-    cfg.flow = chip.router.flow == CX_CHIP_FLOW_DROP ? CX_NOC_FLOW_DROP : CX_NOC_FLOW_CREDIT;
-    cfg.multicast =
-        chip.router.multicast == CX_CHIP_MCAST_SOURCE ? CX_NOC_MCAST_SOURCE : CX_NOC_MCAST_TREE;
-    cfg.switching = chip.router.switching == CX_CHIP_SWITCH_CUT_THROUGH ? CX_NOC_CUT_THROUGH
-                                                                        : CX_NOC_STORE_FORWARD;
-    cx_status st = CX_OK;
-    if (chip.router.n_hosts > CX_NOC_MAX_HOSTS)
-        st = cx_fail(CX_ERR_UNSUPPORTED, "%s: key 'router.hosts': the router model has at most %d "
-                     "host ports, found %zu", path, CX_NOC_MAX_HOSTS, chip.router.n_hosts);
-    cfg.n_hosts = (int)chip.router.n_hosts;
-    for (int i = 0; st == CX_OK && i < cfg.n_hosts; i++) {
-        cfg.host_x[i] = chip.router.hosts[i].x;
-        cfg.host_y[i] = chip.router.hosts[i].y;
-    }
-    cfg.energy_per_hop_pj = chip.router.energy_per_hop_pj;
-    cfg.energy_per_injection_pj = chip.router.energy_per_injection_pj;
-    cfg.chip_link_latency_ns = chip.router.chip_link_latency_ns;
-    cfg.chip_link_bandwidth_gbps = chip.router.chip_link_bandwidth_gbps;
+    cx_status st = cx_chip_noc_config(&chip, out);
     cx_chip_free(&chip);
-    if (st == CX_OK) *out = cfg;
-    return st;
+    return st == CX_OK ? st : cx_fail_context(st, "%s", path);
 }
 
 typedef struct {
@@ -273,7 +246,8 @@ int cx_cmd_noc(int argc, char **argv)
         const char *chip = NULL;
         if (!strcmp(argv[i], "--chip") && i + 1 < argc) chip = argv[i + 1];
         if (!strncmp(argv[i], "--chip=", 7)) chip = argv[i] + 7;
-        if (chip && noc_config_from_chip(chip, &o.cfg) != CX_OK) return cx_cli_error("noc", CX_ERR_VALUE);
+        if (chip && noc_config_from_chip(chip, &o.cfg) != CX_OK)
+            return cx_cli_error("noc", CX_ERR_VALUE);
     }
     o.traffic.seed = 1;
     int c, have_traffic = 0;
@@ -281,7 +255,8 @@ int cx_cmd_noc(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         const char *a = optarg;
         switch (c) {
-        case O_CHIP: break; /* applied before the other flags */
+        case O_CHIP:
+            break; /* applied before the other flags */
         case O_MESH:
             if (parse_pair(a, 'x', &o.cfg.width, &o.cfg.height))
                 return cx_cli_usage("noc", "--mesh needs WxH, e.g. 8x8, got '%s'", a);

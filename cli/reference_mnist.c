@@ -1,6 +1,5 @@
 /* MNIST test-set evaluation of a GLIFR L-MNIST checkpoint (argmax of the last readout). */
 #include "cx_cli.h"
-#include "cx_fileio.h"
 #include "cx_idx.h"
 #include "cx_lmnist.h"
 #include "cx_progress.h"
@@ -8,17 +7,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* dir/name.gz when present, else dir/name. */
-static char *find_idx(const char *dir, const char *name)
-{
-    char gz[128];
-    snprintf(gz, sizeof gz, "%s.gz", name);
-    char *path = cx_path_join(dir, gz);
-    if (path && cx_path_exists(path)) return path;
-    free(path);
-    return cx_path_join(dir, name);
-}
 
 cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limit, long *samples,
                              long *correct, double *seconds)
@@ -28,14 +16,9 @@ cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limi
                        CX_LMNIST_COLS, m->n_in);
     if (m->n_out < 10)
         return cx_fail(CX_ERR_SHAPE, "MNIST needs at least 10 outputs, found %d", m->n_out);
-    char *img_path = find_idx(dir, "t10k-images-idx3-ubyte");
-    char *lab_path = find_idx(dir, "t10k-labels-idx1-ubyte");
     cx_idx *images = NULL, *labels = NULL;
-    cx_status st = img_path && lab_path ? cx_idx_load_mnist(img_path, lab_path, &images, &labels)
-                                        : cx_fail(CX_ERR_NOMEM, "out of memory");
-    free(img_path);
-    free(lab_path);
-    if (st != CX_OK) return st;
+    CX_TRY(cx_idx_load_mnist_dir(dir, &images, &labels));
+    cx_status st = CX_OK;
     long n = (long)images->count;
     if (limit > 0 && limit < n) n = limit;
     cx_glifr_workspace *ws = cx_glifr_workspace_alloc(m);

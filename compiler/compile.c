@@ -101,19 +101,19 @@ static cx_status calibrate_range(cx_program *p, const cx_chip_config *chip,
 }
 
 /* RMSE under the chip as configured (instances) and per source alone. */
-static cx_status predict_noise(const cx_program *p, const cx_model *m, const cx_chip_config *chip,
-                               const cx_compile_opts *o, cJSON *rep)
+static cx_status predict_noise(const cx_program *p, const cx_chip_config *chip,
+                               const cx_compile_opts *o, const double *ref, cJSON *rep)
 {
     const cx_inputs *in = o->calib;
     const int O = p->n_outputs;
     size_t ny = (size_t)(in->samples * in->steps * O);
-    double *ref = malloc((ny + 1) * sizeof *ref), *y = malloc((ny + 1) * sizeof *y);
+    double *y = malloc((ny + 1) * sizeof *y);
     double *acc = calloc((size_t)O + 1, sizeof *acc);
-    if (!ref || !y || !acc) {
-        free(ref), free(y), free(acc);
+    if (!y || !acc) {
+        free(y), free(acc);
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
-    cx_status st = cx_inputs_reference(m, in, ref);
+    cx_status st = CX_OK;
     cJSON *nz = cJSON_AddObjectToObject(rep, "noise");
     cJSON_AddNumberToObject(nz, "instances", o->mc_instances);
     cJSON_AddNumberToObject(nz, "samples", (double)in->samples);
@@ -163,7 +163,6 @@ static cx_status predict_noise(const cx_program *p, const cx_model *m, const cx_
         }
         cJSON_AddNumberToObject(bud, cx_noise_source_name(s), sqrt(b / (n > 0 ? n : 1)));
     }
-    free(ref);
     free(y);
     free(acc);
     return st;
@@ -171,22 +170,18 @@ static cx_status predict_noise(const cx_program *p, const cx_model *m, const cx_
 
 /* The router on the calibration input: expected traffic, late spikes and
  * what they cost (noise off, so the error is the router's alone). */
-static cx_status predict_routing(const cx_program *p, const cx_model *m, const cx_chip_config *chip,
-                                 const cx_compile_opts *o, cJSON *rep)
+static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip,
+                                 const cx_compile_opts *o, const double *ref, cJSON *rep)
 {
     const cx_inputs *in = o->calib;
     size_t ny = (size_t)(in->samples * in->steps * p->n_outputs);
-    double *y = malloc((ny + 1) * sizeof *y), *ref = malloc((ny + 1) * sizeof *ref);
-    if (!y || !ref) {
-        free(y), free(ref);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
+    double *y = malloc((ny + 1) * sizeof *y);
+    if (!y) return cx_fail(CX_ERR_NOMEM, "out of memory");
     cx_chip_config ideal;
     cx_chip_with_source(chip, -1, &ideal);
     cx_exec_opts eo = {.seed = o->seed, .router = 1};
     cx_exec *e = NULL;
     cx_status st = cx_evaluate(p, &ideal, &eo, in, y, o->label ? "routing" : NULL, &e);
-    if (st == CX_OK) st = cx_inputs_reference(m, in, ref);
     if (st == CX_OK) {
         cJSON *r = cx_report_routing(e, chip, p->step_ms);
         cx_error err;
@@ -199,7 +194,6 @@ static cx_status predict_routing(const cx_program *p, const cx_model *m, const c
     }
     cx_exec_free(e);
     free(y);
-    free(ref);
     return st;
 }
 
@@ -242,8 +236,16 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
         }
     }
     cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, chip));
-    if (st == CX_OK && o->calib) st = predict_routing(p, m, chip, o, rep);
-    if (st == CX_OK && o->calib && o->mc_instances > 0) st = predict_noise(p, m, chip, o, rep);
+    /* the reference on the calibration input, once for both predictions */
+    double *ref = NULL;
+    if (st == CX_OK && o->calib) {
+        ref =
+            malloc((size_t)(o->calib->samples * o->calib->steps * p->n_outputs + 1) * sizeof *ref);
+        st = ref ? cx_inputs_reference(m, o->calib, ref) : cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    if (st == CX_OK && o->calib) st = predict_routing(p, chip, o, ref, rep);
+    if (st == CX_OK && o->calib && o->mc_instances > 0) st = predict_noise(p, chip, o, ref, rep);
+    free(ref);
     if (st != CX_OK) {
         cJSON_Delete(rep);
         cx_program_free(p);

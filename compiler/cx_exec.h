@@ -65,9 +65,6 @@ double *cx_exec_readout_range(const cx_exec *e, int k);
 const cx_noc *cx_exec_noc(const cx_exec *e);
 const cx_tile *cx_exec_tile(const cx_exec *e, int k);
 
-/* The chip's mesh and router section as a router configuration. */
-cx_noc_config cx_exec_noc_config(const cx_chip_config *chip);
-
 #ifdef __cplusplus
 }
 #endif

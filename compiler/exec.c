@@ -29,34 +29,6 @@ struct cx_exec {
     double latency_sum;
 };
 
-cx_noc_config cx_exec_noc_config(const cx_chip_config *chip)
-{
-    cx_noc_config cfg = cx_noc_config_default();
-    cfg.width = chip->mesh.width;
-    cfg.height = chip->mesh.height;
-    cfg.clock_mhz = chip->router.clock_mhz;
-    cfg.pipeline_cycles = chip->router.pipeline_cycles;
-    cfg.link_width_bits = chip->router.link_width_bits;
-    cfg.packet_bits = chip->router.packet_bits;
-    cfg.buffer_depth_packets = chip->router.buffer_depth_packets;
-    cfg.credit_delay_cycles = chip->router.credit_delay_cycles;
-    cfg.flow = chip->router.flow == CX_CHIP_FLOW_DROP ? CX_NOC_FLOW_DROP : CX_NOC_FLOW_CREDIT;
-    cfg.multicast =
-        chip->router.multicast == CX_CHIP_MCAST_SOURCE ? CX_NOC_MCAST_SOURCE : CX_NOC_MCAST_TREE;
-    cfg.switching = chip->router.switching == CX_CHIP_SWITCH_CUT_THROUGH ? CX_NOC_CUT_THROUGH
-                                                                         : CX_NOC_STORE_FORWARD;
-    cfg.n_hosts = (int)chip->router.n_hosts;
-    for (size_t h = 0; h < chip->router.n_hosts && h < CX_NOC_MAX_HOSTS; h++) {
-        cfg.host_x[h] = chip->router.hosts[h].x;
-        cfg.host_y[h] = chip->router.hosts[h].y;
-    }
-    cfg.energy_per_hop_pj = chip->router.energy_per_hop_pj;
-    cfg.energy_per_injection_pj = chip->router.energy_per_injection_pj;
-    cfg.chip_link_latency_ns = chip->router.chip_link_latency_ns;
-    cfg.chip_link_bandwidth_gbps = chip->router.chip_link_bandwidth_gbps;
-    return cfg;
-}
-
 static uint64_t tag_of(double v)
 {
     uint64_t u;
@@ -237,8 +209,9 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
             e->soma_route[k][s] = -1;
     }
     if (st == CX_OK && o->router) {
-        cx_noc_config cfg = cx_exec_noc_config(chip);
-        st = cx_noc_alloc(&cfg, &e->noc);
+        cx_noc_config cfg;
+        st = cx_chip_noc_config(chip, &cfg);
+        if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc);
         if (st == CX_OK) cx_noc_set_sink(e->noc, sink, e);
     }
     if (st == CX_OK) st = setup_routes(e);
@@ -355,12 +328,6 @@ static cx_status emit(cx_exec *e, double gen_ms)
     return CX_OK;
 }
 
-static void drain(cx_exec *e)
-{
-    while (cx_noc_next_time(e->noc) != CX_NOC_NEVER)
-        cx_noc_step(e->noc);
-}
-
 cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *const *rec)
 {
     const cx_program *p = e->p;
@@ -387,7 +354,7 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
         if (e->o.track_range) track(e);
         st = emit(e, (t + 1) * h);
     }
-    if (e->noc) drain(e);
+    if (e->noc) cx_noc_run(e->noc, CX_NOC_NEVER); /* drain */
     for (int k = 0; k < p->n_tiles; k++)
         add_stats(&e->stats.tiles, cx_tile_get_stats(e->tiles[k]));
     e->stats.samples++;

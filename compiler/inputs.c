@@ -2,7 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cx_inputs.h"
 
-#include "cx_fileio.h"
 #include "cx_idx.h"
 #include "cx_lmnist.h"
 #include "cx_st.h"
@@ -70,28 +69,12 @@ cx_status cx_inputs_load(const char *path, cx_model_kind kind, int n_inputs, lon
     return st;
 }
 
-/* dir/name.gz when present, else dir/name. */
-static char *find_idx(const char *dir, const char *name)
-{
-    char gz[128];
-    snprintf(gz, sizeof gz, "%s.gz", name);
-    char *path = cx_path_join(dir, gz);
-    if (path && cx_path_exists(path)) return path;
-    free(path);
-    return cx_path_join(dir, name);
-}
-
 cx_status cx_inputs_mnist(const char *dir, long limit, cx_inputs *out)
 {
     memset(out, 0, sizeof *out);
-    char *img_path = find_idx(dir, "t10k-images-idx3-ubyte");
-    char *lab_path = find_idx(dir, "t10k-labels-idx1-ubyte");
     cx_idx *images = NULL, *labels = NULL;
-    cx_status st = img_path && lab_path ? cx_idx_load_mnist(img_path, lab_path, &images, &labels)
-                                        : cx_fail(CX_ERR_NOMEM, "out of memory");
-    free(img_path);
-    free(lab_path);
-    if (st != CX_OK) return st;
+    CX_TRY(cx_idx_load_mnist_dir(dir, &images, &labels));
+    cx_status st = CX_OK;
     long n = (long)images->count;
     if (limit > 0 && limit < n) n = limit;
     const size_t per = (size_t)CX_LMNIST_ROWS * CX_LMNIST_COLS;

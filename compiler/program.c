@@ -22,6 +22,22 @@ static int grow(void **arr, size_t *cap, size_t need, size_t sz)
 
 #define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
+/* Parallel arrays share one capacity: each is reallocated to exactly cap. */
+static int resize(void **arr, size_t cap, size_t sz)
+{
+    void *p = realloc(*arr, cap * sz);
+    if (!p) return 0;
+    *arr = p;
+    return 1;
+}
+
+#define RESIZE(arr, cap) resize((void **)&(arr), (cap), sizeof *(arr))
+
+static size_t next_cap(size_t cap)
+{
+    return cap ? 2 * cap : 16;
+}
+
 void cx_prog_tile_init(cx_prog_tile *t, int x, int y, double step_ms, size_t n_inputs)
 {
     memset(t, 0, sizeof *t);
@@ -59,17 +75,13 @@ void cx_prog_tile_release(cx_prog_tile *t)
 
 int cx_prog_add_comp(cx_prog_tile *t, const cx_tile_comp_spec *spec, const char *name)
 {
-    size_t n = t->n_comps + 1, cap = t->cap_comps;
-    if (!GROW(t->comps, cap, n)) return -1;
-    size_t c2 = t->cap_comps;
-    if (!GROW(t->comp_drive0, c2, cap)) return -1;
-    c2 = t->cap_comps;
-    if (!GROW(t->comp_cond0, c2, cap)) return -1;
-    c2 = t->cap_comps;
-    if (!GROW(t->comp_names, c2, cap)) return -1;
-    c2 = t->cap_comps;
-    if (!GROW(t->comp_scale, c2, cap)) return -1;
-    t->cap_comps = cap;
+    if (t->n_comps == t->cap_comps) {
+        size_t cap = next_cap(t->cap_comps);
+        if (!RESIZE(t->comps, cap) || !RESIZE(t->comp_drive0, cap) || !RESIZE(t->comp_cond0, cap) ||
+            !RESIZE(t->comp_names, cap) || !RESIZE(t->comp_scale, cap))
+            return -1;
+        t->cap_comps = cap;
+    }
     size_t i = t->n_comps;
     cx_tile_comp_spec s = *spec;
     s.drive = NULL;
@@ -81,7 +93,7 @@ int cx_prog_add_comp(cx_prog_tile *t, const cx_tile_comp_spec *spec, const char 
     t->comps[i] = s;
     t->comp_names[i] = name ? strdup(name) : NULL;
     t->comp_scale[i] = 1.0;
-    t->n_comps = n;
+    t->n_comps = i + 1;
     for (size_t k = 0; k < nd; k++)
         if (cx_prog_add_drive(t, (int)i, spec->drive[k]) < 0) return -1;
     for (size_t k = 0; k < nc; k++)
@@ -111,15 +123,13 @@ int cx_prog_add_cond(cx_prog_tile *t, int c, cx_tile_cond cond)
 
 int cx_prog_add_dendrite(cx_prog_tile *t, const cx_tile_dendrite_spec *spec)
 {
-    size_t n = t->n_dends + 1, cap = t->cap_dends, c2;
-    if (!GROW(t->dends, cap, n)) return -1;
-    c2 = t->cap_dends;
-    if (!GROW(t->dend_in0, c2, cap)) return -1;
-    c2 = t->cap_dends;
-    if (!GROW(t->dend_w0, c2, cap)) return -1;
-    c2 = t->cap_dends;
-    if (!GROW(t->dend_b0, c2, cap)) return -1;
-    t->cap_dends = cap;
+    if (t->n_dends == t->cap_dends) {
+        size_t cap = next_cap(t->cap_dends);
+        if (!RESIZE(t->dends, cap) || !RESIZE(t->dend_in0, cap) || !RESIZE(t->dend_w0, cap) ||
+            !RESIZE(t->dend_b0, cap))
+            return -1;
+        t->cap_dends = cap;
+    }
     size_t nw = spec->n_in * spec->n_out, nb = spec->bias ? spec->n_out : 0;
     if (!GROW(t->dend_sigs, t->cap_dend_sigs, t->n_dend_sigs + spec->n_in)) return -1;
     if (!GROW(t->dend_vals, t->cap_dend_vals, t->n_dend_vals + nw + nb)) return -1;
@@ -137,7 +147,7 @@ int cx_prog_add_dendrite(cx_prog_tile *t, const cx_tile_dendrite_spec *spec)
         t->n_dend_vals += nb;
     }
     t->dends[i] = *spec;
-    t->n_dends = n;
+    t->n_dends = i + 1;
     return (int)i;
 }
 
@@ -150,11 +160,11 @@ int cx_prog_add_soma(cx_prog_tile *t, const cx_tile_soma_spec *spec)
 
 int cx_prog_add_readout(cx_prog_tile *t, const cx_tile_term *terms, size_t n, double bias)
 {
-    size_t cap = t->cap_readouts, c2;
-    if (!GROW(t->readouts, cap, t->n_readouts + 1)) return -1;
-    c2 = t->cap_readouts;
-    if (!GROW(t->readout_term0, c2, cap)) return -1;
-    t->cap_readouts = cap;
+    if (t->n_readouts == t->cap_readouts) {
+        size_t cap = next_cap(t->cap_readouts);
+        if (!RESIZE(t->readouts, cap) || !RESIZE(t->readout_term0, cap)) return -1;
+        t->cap_readouts = cap;
+    }
     if (!GROW(t->rterms, t->cap_rterms, t->n_rterms + n)) return -1;
     size_t i = t->n_readouts;
     t->readout_term0[i] = t->n_rterms;

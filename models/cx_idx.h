@@ -42,6 +42,9 @@ cx_status cx_idx_write(const char *path, int ndim, const uint32_t *dims, const u
  * On failure both outputs are NULL. */
 cx_status cx_idx_load_mnist(const char *images_path, const char *labels_path, cx_idx **images,
                             cx_idx **labels);
+/* The MNIST test set of a folder: t10k-images-idx3-ubyte and
+ * t10k-labels-idx1-ubyte, each gzipped (.gz) or not. */
+cx_status cx_idx_load_mnist_dir(const char *dir, cx_idx **images, cx_idx **labels);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 #include "cx_fileio.h"
 #include "cx_st.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,5 +193,28 @@ cx_status cx_idx_load_mnist(const char *images_path, const char *labels_path, cx
         cx_idx_free(*labels);
         *images = *labels = NULL;
     }
+    return st;
+}
+
+/* dir/name.gz when present, else dir/name. */
+static char *find_idx(const char *dir, const char *name)
+{
+    char gz[128];
+    snprintf(gz, sizeof gz, "%s.gz", name);
+    char *path = cx_path_join(dir, gz);
+    if (path && cx_path_exists(path)) return path;
+    free(path);
+    return cx_path_join(dir, name);
+}
+
+cx_status cx_idx_load_mnist_dir(const char *dir, cx_idx **images, cx_idx **labels)
+{
+    *images = *labels = NULL;
+    char *img_path = find_idx(dir, "t10k-images-idx3-ubyte");
+    char *lab_path = find_idx(dir, "t10k-labels-idx1-ubyte");
+    cx_status st = img_path && lab_path ? cx_idx_load_mnist(img_path, lab_path, images, labels)
+                                        : cx_fail(CX_ERR_NOMEM, "out of memory");
+    free(img_path);
+    free(lab_path);
     return st;
 }
