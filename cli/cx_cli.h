@@ -15,6 +15,7 @@ typedef struct {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+    int mpi;                           /* runs over MPI ranks (sweep, run) */
 } cx_command;
 
 int cx_cmd_reference(int argc, char **argv);

@@ -20,3 +20,10 @@ cortile_require(CHECK check check)
 cortile_require(SYSTEMC systemc libsystemc-dev)
 
 find_library(MATH_LIBRARY m)
+
+# MPI (multi-rank sweeps and board runs). cortile calls MPI_Init only when a
+# launcher (mpirun) started it, so plain runs stay MPI-free at run time.
+find_package(MPI COMPONENTS C)
+if(NOT MPI_C_FOUND)
+  message(FATAL_ERROR "Missing dependency 'MPI': apt-get install libopenmpi-dev openmpi-bin")
+endif()

@@ -10,6 +10,7 @@ packages=(
   zlib1g-dev       # gzip MNIST files
   check            # unit tests
   libmetis-dev     # graph partitioning (placement of multi-neuron models)
+  libopenmpi-dev openmpi-bin  # multi-rank sweeps and board runs (mpirun)
   valgrind         # scripts/valgrind.sh
 )
 sudo=""

@@ -1,0 +1,120 @@
+/* MPI wrapper (see cx_mpi.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "cx_mpi.h"
+
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int started, rank_, size_ = 1;
+
+static int launched_by_mpirun(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        if (getenv(vars[i])) return 1;
+    return 0;
+}
+
+void cx_mpi_init(int *argc, char ***argv)
+{
+    if (started || !launched_by_mpirun()) return;
+    MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    started = 1;
+}
+
+void cx_mpi_finalize(void)
+{
+    if (!started) return;
+    MPI_Finalize();
+    started = 0;
+}
+
+void cx_mpi_abort(int code)
+{
+    if (started && size_ > 1) MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+int cx_mpi_rank(void)
+{
+    return rank_;
+}
+
+int cx_mpi_size(void)
+{
+    return size_;
+}
+
+void cx_mpi_barrier(void)
+{
+    if (started) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+void cx_mpi_bcast(void *buf, size_t n, int root)
+{
+    if (!started || size_ == 1) return;
+    /* MPI counts are int: large buffers go in chunks */
+    for (size_t off = 0; off < n; off += 1u << 30) {
+        size_t len = n - off < (1u << 30) ? n - off : (1u << 30);
+        MPI_Bcast((char *)buf + off, (int)len, MPI_BYTE, root, MPI_COMM_WORLD);
+    }
+}
+
+cx_status cx_mpi_allgatherv(const void *buf, size_t n, void **out, size_t *total, size_t *counts)
+{
+    *out = NULL;
+    *total = 0;
+    if (!started || size_ == 1) {
+        *out = malloc(n ? n : 1);
+        if (!*out) return cx_fail(CX_ERR_NOMEM, "out of memory");
+        if (n) memcpy(*out, buf, n);
+        *total = n;
+        if (counts) counts[0] = n;
+        return CX_OK;
+    }
+    if (n > (size_t)INT32_MAX)
+        return cx_fail(CX_ERR_VALUE, "MPI exchange of %zu bytes is too large", n);
+    int mine = (int)n;
+    int *cnt = malloc((size_t)size_ * sizeof *cnt), *disp = malloc((size_t)size_ * sizeof *disp);
+    if (!cnt || !disp) {
+        free(cnt), free(disp);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, MPI_COMM_WORLD);
+    size_t sum = 0;
+    for (int r = 0; r < size_; r++) {
+        disp[r] = (int)sum;
+        sum += (size_t)cnt[r];
+        if (counts) counts[r] = (size_t)cnt[r];
+    }
+    cx_status st = CX_OK;
+    if (sum > (size_t)INT32_MAX)
+        st = cx_fail(CX_ERR_VALUE, "MPI exchange of %zu bytes is too large", sum);
+    char *all = st == CX_OK ? malloc(sum ? sum : 1) : NULL;
+    if (st == CX_OK && !all) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (st == CX_OK) MPI_Allgatherv(buf, mine, MPI_BYTE, all, cnt, disp, MPI_BYTE, MPI_COMM_WORLD);
+    free(cnt), free(disp);
+    if (st != CX_OK) return st;
+    *out = all;
+    *total = sum;
+    return CX_OK;
+}
+
+int cx_mpi_all(int v)
+{
+    if (!started || size_ == 1) return v;
+    int r = 0;
+    MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    return r;
+}
+
+int64_t cx_mpi_max_i64(int64_t v)
+{
+    if (!started || size_ == 1) return v;
+    int64_t r = 0;
+    MPI_Allreduce(&v, &r, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return r;
+}
