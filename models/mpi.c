@@ -118,3 +118,47 @@ int64_t cx_mpi_max_i64(int64_t v)
     MPI_Allreduce(&v, &r, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
     return r;
 }
+
+cx_status cx_mpi_send(const void *buf, size_t n, int dest, int tag)
+{
+    if (!started || size_ == 1 || dest == rank_ || dest < 0 || dest >= size_)
+        return cx_fail(CX_ERR_USAGE, "MPI send to rank %d: no such other rank", dest);
+    if (n > (size_t)INT32_MAX)
+        return cx_fail(CX_ERR_VALUE, "MPI message of %zu bytes is too large", n);
+    if (MPI_Send(buf, (int)n, MPI_BYTE, dest, tag, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return cx_fail(CX_ERR_IO, "MPI send of %zu bytes to rank %d failed", n, dest);
+    return CX_OK;
+}
+
+int cx_mpi_iprobe(int src, int tag)
+{
+    if (!started || size_ == 1) return 0;
+    int flag = 0;
+    MPI_Iprobe(src < 0 ? MPI_ANY_SOURCE : src, tag < 0 ? MPI_ANY_TAG : tag, MPI_COMM_WORLD, &flag,
+               MPI_STATUS_IGNORE);
+    return flag;
+}
+
+cx_status cx_mpi_recv(int src, int tag, void **buf, size_t *n, int *from, int *tag_out)
+{
+    *buf = NULL;
+    *n = 0;
+    if (!started || size_ == 1) return cx_fail(CX_ERR_USAGE, "MPI receive with one rank");
+    MPI_Status status;
+    MPI_Probe(src < 0 ? MPI_ANY_SOURCE : src, tag < 0 ? MPI_ANY_TAG : tag, MPI_COMM_WORLD, &status);
+    int count = 0;
+    MPI_Get_count(&status, MPI_BYTE, &count);
+    char *b = malloc((size_t)count + 1);
+    if (!b) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (MPI_Recv(b, count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(b);
+        return cx_fail(CX_ERR_IO, "MPI receive from rank %d failed", status.MPI_SOURCE);
+    }
+    b[count] = 0;
+    *buf = b;
+    *n = (size_t)count;
+    if (from) *from = status.MPI_SOURCE;
+    if (tag_out) *tag_out = status.MPI_TAG;
+    return CX_OK;
+}
