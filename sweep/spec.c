@@ -444,8 +444,9 @@ static cx_status parse_seeds(cx_sweep_spec *s, const cx_yaml_node *root)
             s->seeds[i] = (uint64_t)v[i];
             for (size_t j = 0; j < i; j++)
                 if (v[j] == v[i]) {
+                    long dup = v[i];
                     free(v);
-                    return node_fail(CX_ERR_VALUE, n->items[i], "seed %ld appears twice", v[i]);
+                    return node_fail(CX_ERR_VALUE, n->items[i], "seed %ld appears twice", dup);
                 }
         }
         free(v);
