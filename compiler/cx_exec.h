@@ -91,6 +91,8 @@ const cx_noc *cx_exec_noc(const cx_exec *e);
 /* Boards: packets and busy time of link l in each direction (a -> b, b -> a),
  * over the whole run, on every rank. */
 void cx_exec_link_load(const cx_exec *e, int l, uint64_t packets[2], double busy_ns[2]);
+/* The board of a board run, NULL on one chip. */
+const cx_board *cx_exec_board(const cx_exec *e);
 const cx_tile *cx_exec_tile(const cx_exec *e, int k);
 
 #ifdef __cplusplus

@@ -302,3 +302,16 @@ uint64_t cx_exec_max_cycle(const cx_exec *e, uint64_t v)
 {
     return e->distributed ? (uint64_t)cx_mpi_max_i64((int64_t)v) : v;
 }
+
+void cx_exec_link_load(const cx_exec *e, int l, uint64_t packets[2], double busy_ns[2])
+{
+    for (int d = 0; d < 2; d++) {
+        packets[d] = e->links ? e->links[2 * l + d].packets : 0;
+        busy_ns[d] = e->links ? e->links[2 * l + d].busy_ns : 0;
+    }
+}
+
+const cx_board *cx_exec_board(const cx_exec *e)
+{
+    return e->board;
+}
