@@ -15,8 +15,9 @@ typedef struct {
 
 void cx_plot_buf_printf(cx_plot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s escaped for XML/HTML text or attribute values (&<>"'); control
- * characters other than tab and newlines become spaces. max_chars > 0 truncates to that many
- * UTF-8 characters with an ellipsis. */
+ * characters other than tab and newlines become spaces. max_chars >= 3
+ * shortens longer text to that many UTF-8 characters with an ellipsis in the
+ * middle. */
 void cx_plot_buf_text(cx_plot_buf *b, const char *s, size_t max_chars);
 /* Writes the buffer to path atomically and frees it. */
 cx_status cx_plot_buf_write(cx_plot_buf *b, const char *path);
@@ -43,6 +44,9 @@ const char *cx_plot_cell_text(const cx_plot_table *t, size_t r, int c, char *tmp
 int cx_plot_cell_present(const cx_plot_table *t, size_t r, int c);
 
 char *cx_plot_strdup(const char *s);
+
+/* v with sig significant digits, %g-style and tidy ("2.01e6", never "-0"). */
+void cx_plot_format_sig(double v, int sig, char *out, size_t n);
 
 /* Distinct values of column col as owned text in axis order (numbers
  * ascending, text as first seen), and how many cells are missing. */

@@ -292,11 +292,7 @@ static const char *or_default(const char *s, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void fmt4(double v, char *out, size_t n)
-{
-    snprintf(out, n, "%.4g", v);
-    if (strcmp(out, "-0") == 0) snprintf(out, n, "0");
-}
+static void fmt4(double v, char *out, size_t n) { cx_plot_format_sig(v, 4, out, n); }
 
 /* "n = 3" or "n = 2 to 5" over every point, for the subtitle; 0 when all n are 1. */
 static int n_range(const cx_plot_groups *g, size_t *lo, size_t *hi)
@@ -642,8 +638,7 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
     int values = g.nx * g.ny <= 400 && font >= 8.5;
     for (size_t i = 0; i < g.nx * g.ny && values; i++) {
         char v[32];
-        fmt4(g.mean[i], v, sizeof v);
-        snprintf(v, sizeof v, "%.3g", g.mean[i]);
+        cx_plot_format_sig(g.mean[i], 3, v, sizeof v);
         if (isfinite(g.mean[i]) && GLYPH * font * (double)strlen(v) > cw - 6) values = 0;
     }
 
@@ -678,12 +673,12 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
                 cx_plot_buf_printf(&b, "&#10;no rows</title></rect>\n");
             }
             if (values && g.n[k]) {
-                snprintf(m, sizeof m, "%.3g", g.mean[k]);
+                cx_plot_format_sig(g.mean[k], 3, m, sizeof m);
                 cx_plot_buf_printf(&b,
                                    "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
                                    "text-anchor=\"middle\" fill=\"%s\">%s</text>\n",
                                    px + 0.5 * cw, py + 0.5 * ch + 0.35 * font, font,
-                                   lum < 0.45 ? "#fff" : INK, strcmp(m, "-0") ? m : "0");
+                                   lum < 0.5 ? "#fff" : INK, m);
             }
         }
     cx_plot_buf_printf(&b, "</g>\n");

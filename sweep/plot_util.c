@@ -48,39 +48,48 @@ static void buf_put(cx_plot_buf *b, const char *s, size_t n)
     b->s[b->len] = '\0';
 }
 
-void cx_plot_buf_text(cx_plot_buf *b, const char *s, size_t max_chars)
+static void put_escaped(cx_plot_buf *b, const char *s, const char *end)
 {
-    if (!s) return;
-    if (max_chars > 0 && cx_plot_utf8_len(s) <= max_chars) max_chars = 0;
-    size_t chars = 0;
-    for (; *s; s++) {
+    for (; s < end; s++) {
         unsigned char c = (unsigned char)*s;
-        if ((c & 0xc0) != 0x80 && max_chars > 0 && ++chars >= max_chars) {
-            buf_put(b, "\xe2\x80\xa6", 3); /* ellipsis */
-            return;
-        }
         switch (c) {
-        case '&':
-            buf_put(b, "&amp;", 5);
-            break;
-        case '<':
-            buf_put(b, "&lt;", 4);
-            break;
-        case '>':
-            buf_put(b, "&gt;", 4);
-            break;
-        case '"':
-            buf_put(b, "&quot;", 6);
-            break;
-        case '\'':
-            buf_put(b, "&#39;", 5);
-            break;
+        case '&': buf_put(b, "&amp;", 5); break;
+        case '<': buf_put(b, "&lt;", 4); break;
+        case '>': buf_put(b, "&gt;", 4); break;
+        case '"': buf_put(b, "&quot;", 6); break;
+        case '\'': buf_put(b, "&#39;", 5); break;
         default:
             /* XML 1.0 forbids control characters other than tab and newlines. */
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) c = ' ';
             buf_put(b, (const char *)&c, 1);
         }
     }
+}
+
+/* Byte offset of UTF-8 character k of s. */
+static size_t utf8_offset(const char *s, size_t k)
+{
+    size_t i = 0, chars = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == k) return i;
+    }
+    return i;
+}
+
+void cx_plot_buf_text(cx_plot_buf *b, const char *s, size_t max_chars)
+{
+    if (!s) return;
+    size_t len = cx_plot_utf8_len(s);
+    if (max_chars < 3 || len <= max_chars) {
+        put_escaped(b, s, s + strlen(s));
+        return;
+    }
+    /* Middle ellipsis: sweep labels often differ only at their ends. */
+    size_t head = max_chars / 2, tail = max_chars - 1 - head;
+    put_escaped(b, s, s + utf8_offset(s, head));
+    buf_put(b, "\xe2\x80\xa6", 3);
+    const char *t = s + utf8_offset(s, len - tail);
+    put_escaped(b, t, t + strlen(t));
 }
 
 cx_status cx_plot_buf_write(cx_plot_buf *b, const char *path)
@@ -237,6 +246,12 @@ static void tidy_number(char *s)
     while (*src == '0' && src[1])
         src++;
     memmove(dst, src, strlen(src) + 1);
+}
+
+void cx_plot_format_sig(double v, int sig, char *out, size_t n)
+{
+    snprintf(out, n, "%.*g", sig, v);
+    tidy_number(out);
 }
 
 void cx_plot_format_value(double v, char *out, size_t n)
