@@ -71,21 +71,25 @@ static void svg_begin(cx_plot_buf *b, const char *title)
                        HEIGHT);
 }
 
-/* Title centred over the plot area, an optional grey line under it. */
+/* Title centred over the plot area (over the picture when it is too long for
+ * that), shortened to the picture's width; an optional grey line under it. */
 static void svg_heading(cx_plot_buf *b, double x_mid, const char *title, const char *subtitle)
 {
+    const double glyph = 0.62 * 15; /* bold 15 px */
+    double w = glyph * (double)cx_plot_utf8_len(title);
+    if (w / 2 > x_mid - 10 || w / 2 > WIDTH - 10 - x_mid) x_mid = WIDTH / 2.0;
     cx_plot_buf_printf(b,
                        "<text x=\"%.1f\" y=\"22\" font-size=\"15\" font-weight=\"bold\" "
                        "fill=\"" INK "\" text-anchor=\"middle\">",
                        x_mid);
-    cx_plot_buf_text(b, title, 90);
+    cx_plot_buf_text(b, title, (size_t)((WIDTH - 24) / glyph));
     cx_plot_buf_printf(b, "</text>\n");
     if (subtitle && *subtitle) {
         cx_plot_buf_printf(b,
                            "<text x=\"%.1f\" y=\"38\" font-size=\"11\" fill=\"" NOTE
                            "\" text-anchor=\"middle\">",
                            x_mid);
-        cx_plot_buf_text(b, subtitle, 120);
+        cx_plot_buf_text(b, subtitle, 110);
         cx_plot_buf_printf(b, "</text>\n");
     }
 }
@@ -168,11 +172,12 @@ static void draw_category_labels(cx_plot_buf *b, char *const *labels, size_t n, 
 /* Marker shapes cycle with the series, so series differ without colour too. */
 enum { NSHAPES = 5 };
 
-/* data: the marker of a data point (class "marker"), else a legend's. */
-static void marker_open(cx_plot_buf *b, int shape, double x, double y, const char *color, int data)
+/* data: the marker of a data point (class "marker"), else a legend's; r: radius. */
+static void marker_open(cx_plot_buf *b, int shape, double x, double y, double r, const char *color,
+                        int data)
 {
-    const double r = 3.8;
-    const char *paint = "stroke=\"#fff\" stroke-width=\"0.9\"";
+    char paint[48];
+    snprintf(paint, sizeof paint, "stroke=\"#fff\" stroke-width=\"%.2f\"", 0.24 * r);
     const char *cls = data ? " class=\"marker\"" : "";
     switch (shape % NSHAPES) {
     case 0:
@@ -292,7 +297,10 @@ static const char *or_default(const char *s, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void fmt4(double v, char *out, size_t n) { cx_plot_format_sig(v, 4, out, n); }
+static void fmt4(double v, char *out, size_t n)
+{
+    cx_plot_format_sig(v, 4, out, n);
+}
 
 /* "n = 3" or "n = 2 to 5" over every point, for the subtitle; 0 when all n are 1. */
 static int n_range(const cx_plot_groups *g, size_t *lo, size_t *hi)
@@ -423,6 +431,14 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
     if (g.x_is_text && g.n_series > 1)
         dodge = fmin(7.0, 0.35 * (right - left) / (double)g.n_categories / (double)g.n_series);
 
+    /* Markers and caps shrink when a series has many points (average spacing:
+     * log-spaced values on a linear axis crowd at one end only). */
+    size_t most = 1;
+    for (size_t k = 0; k < g.n_series; k++)
+        if (g.series[k].n_points > most) most = g.series[k].n_points;
+    double spacing = (right - left) / (double)(g.x_is_text ? g.n_categories : most);
+    if (g.x_is_text && g.n_series > 1) spacing = fmin(spacing, 2 * dodge);
+    double radius = fmin(3.8, fmax(1.8, 0.3 * spacing)), cap = fmin(3.5, fmax(1.5, 0.3 * spacing));
     cx_plot_buf_printf(&b, "<g clip-path=\"url(#plot-area)\">\n");
     for (size_t k = 0; k < g.n_series; k++) { /* bands under everything */
         const cx_plot_series *se = &g.series[k];
@@ -454,8 +470,8 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
             if (p->n < 2 || !(p->std > 0)) continue;
             double px = sc_px(&sx, p->x) + off;
             double y0 = sc_px(&sy, p->mean - p->std), y1 = sc_px(&sy, p->mean + p->std);
-            cx_plot_buf_printf(&b, "M%.2f,%.2fV%.2fM%.2f,%.2fh7M%.2f,%.2fh7", px, y0, y1, px - 3.5,
-                               y0, px - 3.5, y1);
+            cx_plot_buf_printf(&b, "M%.2f,%.2fV%.2fM%.2f,%.2fh%.2fM%.2f,%.2fh%.2f", px, y0, y1,
+                               px - cap, y0, 2 * cap, px - cap, y1, 2 * cap);
         }
         cx_plot_buf_printf(&b, "\"/>\n");
         if (se->n_points > 1) {
@@ -486,7 +502,7 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
             fmt4(p->std, sd, sizeof sd);
             fmt4(p->min, lo, sizeof lo);
             fmt4(p->max, hi, sizeof hi);
-            marker_open(&b, (int)k, sc_px(&sx, p->x) + off, sc_px(&sy, p->mean),
+            marker_open(&b, (int)k, sc_px(&sx, p->x) + off, sc_px(&sy, p->mean), radius,
                         cx_plot_palette[k % CX_PLOT_NPALETTE], 1);
             cx_plot_buf_printf(&b, "<title>");
             if (se->label) {
@@ -534,7 +550,7 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
                                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                                "stroke=\"%s\" stroke-width=\"1.8\"/>\n",
                                lx, ey, lx + 22, ey, color);
-            marker_open(&b, (int)k, lx + 11, ey, color, 0);
+            marker_open(&b, (int)k, lx + 11, ey, 3.8, color, 0);
             cx_plot_buf_printf(&b, "%s<text x=\"%.1f\" y=\"%.1f\" fill=\"" INK "\">",
                                marker_close((int)k), lx + 28, ey + 4);
             cx_plot_buf_text(&b, g.series[k].label, MAX_LABEL_CHARS);
