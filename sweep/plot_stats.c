@@ -233,12 +233,19 @@ cx_status cx_plot_group_stats(const cx_plot_table *t, const char *x, const char 
     }
     if (out->n_used == 0) {
         free(use);
-        cx_status st = cx_fail(CX_ERR_VALUE,
-                               "no row to plot: of %zu rows, %zu miss x '%s', y '%s'%s%s%s, "
-                               "%zu have x <= 0 and %zu y <= 0 on a log axis",
-                               nr, out->skipped_missing, x, y, series ? " or series '" : "",
-                               series ? series : "", series ? "'" : "", out->skipped_log_x,
-                               out->skipped_log_y);
+        char why[256] = "";
+        size_t len = 0;
+        if (out->skipped_missing)
+            len += (size_t)snprintf(why, sizeof why, ", %zu without x '%s', y '%s'%s%s%s",
+                                    out->skipped_missing, x, y, series ? " or series '" : "",
+                                    series ? series : "", series ? "'" : "");
+        if (out->skipped_log_x && len < sizeof why)
+            len += (size_t)snprintf(why + len, sizeof why - len, ", %zu with x <= 0 on a log axis",
+                                    out->skipped_log_x);
+        if (out->skipped_log_y && len < sizeof why)
+            snprintf(why + len, sizeof why - len, ", %zu with y <= 0 on a log axis",
+                     out->skipped_log_y);
+        cx_status st = cx_fail(CX_ERR_VALUE, "no row to plot: of %zu rows%s", nr, why);
         *out = (cx_plot_groups){0};
         return st;
     }

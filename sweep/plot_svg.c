@@ -417,10 +417,13 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
                        left, top, right - left, bottom - top);
     draw_ticks(&b, &sy, &ty, 0, left, left, right, 1);
     if (g.x_is_text) {
-        cx_plot_ticks cats = {0};
-        for (size_t i = 0; i < g.n_categories && i < CX_PLOT_MAX_TICKS; i++)
-            cats.major[cats.n_major++] = (double)i;
-        draw_ticks(&b, &sx, &cats, 1, bottom, top, bottom, 0);
+        /* Ticks in batches: there may be more categories than a cx_plot_ticks holds. */
+        for (size_t i0 = 0; i0 < g.n_categories; i0 += CX_PLOT_MAX_TICKS) {
+            cx_plot_ticks cats = {0};
+            for (size_t i = i0; i < g.n_categories && i < i0 + CX_PLOT_MAX_TICKS; i++)
+                cats.major[cats.n_major++] = (double)i;
+            draw_ticks(&b, &sx, &cats, 1, bottom, top, bottom, 0);
+        }
         draw_category_labels(&b, g.categories, g.n_categories, &sx, bottom, cat);
     } else {
         draw_ticks(&b, &sx, &tx, 1, bottom, top, bottom, 1);

@@ -53,11 +53,21 @@ static void put_escaped(cx_plot_buf *b, const char *s, const char *end)
     for (; s < end; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
-        case '&': buf_put(b, "&amp;", 5); break;
-        case '<': buf_put(b, "&lt;", 4); break;
-        case '>': buf_put(b, "&gt;", 4); break;
-        case '"': buf_put(b, "&quot;", 6); break;
-        case '\'': buf_put(b, "&#39;", 5); break;
+        case '&':
+            buf_put(b, "&amp;", 5);
+            break;
+        case '<':
+            buf_put(b, "&lt;", 4);
+            break;
+        case '>':
+            buf_put(b, "&gt;", 4);
+            break;
+        case '"':
+            buf_put(b, "&quot;", 6);
+            break;
+        case '\'':
+            buf_put(b, "&#39;", 5);
+            break;
         default:
             /* XML 1.0 forbids control characters other than tab and newlines. */
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) c = ' ';
