@@ -145,9 +145,10 @@ cx_status cx_plot_grid_stats(const cx_plot_table *t, const char *x, const char *
 void cx_plot_grid_free(cx_plot_grid *g);
 
 /* Axis ticks over [lo, hi]: linear axes at 1, 2 or 5 x 10^k steps (about
- * `target` of them), log axes at decades with minor ticks at 2..9 x 10^k (or
- * at 1-2-5 / 1..9 x 10^k when the range spans less than a decade). Labels
- * are %g-like without float noise ("0.3", "1e-5", "2.5e6"). */
+ * `target` of them); log axes at decades with minor ticks at 2..9 x 10^k
+ * (every k-th decade labelled when there are more than `target`), at 1-2-5 x
+ * 10^k when fewer than three decades are in range, at every digit below a
+ * decade. Labels are %g-like without float noise ("0.3", "1e-5", "2.5e6"). */
 enum { CX_PLOT_MAX_TICKS = 64, CX_PLOT_TICK_LABEL = 24 };
 typedef struct {
     int n_major, n_minor;
