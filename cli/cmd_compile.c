@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 
 static const char help[] =
-    "usage: cortile compile MODEL_DIR --chip CHIP.yaml --output PROGRAM.yaml\n"
+    "usage: cortile compile MODEL_DIR (--chip CHIP.yaml | --board BOARD.yaml [--chips N])\n"
+    "                       --output PROGRAM.yaml\n"
     "                       [--calibration IN.safetensors|MNIST_DIR] [--calibration-samples N]\n"
     "                       [--tiles N] [--instances N] [--no-budget] [--seed N]\n"
     "                       [--set KEY=VALUE]... [--report FILE.json] [--json]\n"
@@ -22,6 +23,8 @@ static const char help[] =
     "multi-neuron models by graph partitioning (METIS), builds the router's multicast\n"
     "routes, and writes the program: PROGRAM.yaml (manifest), PROGRAM.safetensors\n"
     "(tensors) and PROGRAM.chip.yaml (the chip description it was compiled for).\n"
+    "On a board (configs/boards/*.yaml) the tiles are grouped into chips so that\n"
+    "few spikes cross chip links, and PROGRAM.board.yaml is written too.\n"
     "\n"
     "With a calibration input (the layout `cortile reference --input` reads, or an\n"
     "MNIST folder for L-MNIST), the report adds: the dynamic range of every\n"
@@ -31,6 +34,8 @@ static const char help[] =
     "instances) with an error budget per noise source, and the energy per inference.\n"
     "\n"
     "  --chip FILE              chip description (configs/chips/*.yaml)\n"
+    "  --board FILE             board of chips and links (configs/boards/*.yaml)\n"
+    "  --chips N                board: spread over at least N chips (default: fewest)\n"
     "  --output FILE            program manifest to write (.yaml)\n"
     "  --calibration PATH       calibration input (safetensors file or MNIST folder)\n"
     "  --calibration-samples N  use the first N samples (default 16)\n"
@@ -42,11 +47,25 @@ static const char help[] =
     "  --report FILE            also write the report as JSON\n"
     "  --json                   print the report as JSON instead of text\n";
 
-enum { O_CHIP = 256, O_OUT, O_CAL, O_CALN, O_TILES, O_INST, O_NOBUD, O_SEED, O_SET, O_REP, O_JSON };
+enum {
+    O_CHIP = 256,
+    O_BOARD,
+    O_CHIPS,
+    O_OUT,
+    O_CAL,
+    O_CALN,
+    O_TILES,
+    O_INST,
+    O_NOBUD,
+    O_SEED,
+    O_SET,
+    O_REP,
+    O_JSON
+};
 
 typedef struct {
-    const char *model, *chip, *output, *calibration, *report;
-    long cal_samples, tiles, instances, seed;
+    const char *model, *chip, *board, *output, *calibration, *report;
+    long cal_samples, tiles, chips, instances, seed;
     int budget, json;
     const char **sets;
     int n_sets;
@@ -55,6 +74,8 @@ typedef struct {
 static int parse(int argc, char **argv, compile_args *a)
 {
     static const struct option opts[] = {{"chip", required_argument, 0, O_CHIP},
+                                         {"board", required_argument, 0, O_BOARD},
+                                         {"chips", required_argument, 0, O_CHIPS},
                                          {"output", required_argument, 0, O_OUT},
                                          {"calibration", required_argument, 0, O_CAL},
                                          {"calibration-samples", required_argument, 0, O_CALN},
@@ -78,6 +99,12 @@ static int parse(int argc, char **argv, compile_args *a)
         switch (c) {
         case O_CHIP:
             a->chip = optarg;
+            break;
+        case O_BOARD:
+            a->board = optarg;
+            break;
+        case O_CHIPS:
+            num = &a->chips;
             break;
         case O_OUT:
             a->output = optarg;
@@ -121,7 +148,8 @@ static int parse(int argc, char **argv, compile_args *a)
     }
     if (optind + 1 != argc) return cx_cli_usage("compile", "expected one MODEL_DIR");
     a->model = argv[optind];
-    if (!a->chip) return cx_cli_usage("compile", "missing --chip CHIP.yaml");
+    if (!a->chip == !a->board) return cx_cli_usage("compile", "give one of --chip or --board");
+    if (a->chips && !a->board) return cx_cli_usage("compile", "--chips needs --board");
     if (!a->output) return cx_cli_usage("compile", "missing --output PROGRAM.yaml");
     return -1;
 }
@@ -165,6 +193,21 @@ static cx_status write_chip(const cx_yaml_doc *doc, const char *program)
     return st;
 }
 
+/* PROGRAM.board.yaml: the board, naming PROGRAM.chip.yaml as its chip. */
+static cx_status write_board(const cx_board *b, const char *program)
+{
+    char *path = cx_cli_program_sibling(program, ".board.yaml");
+    char *chip = cx_cli_program_sibling(program, ".chip.yaml");
+    cx_status st = path && chip ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (st == CX_OK) {
+        const char *base = strrchr(chip, '/');
+        st = cx_board_write(b, path, base ? base + 1 : chip);
+    }
+    free(path);
+    free(chip);
+    return st;
+}
+
 cx_status cx_cli_load_inputs(const char *path, cx_model_kind kind, int n_inputs, long limit,
                              cx_inputs *in)
 {
@@ -188,8 +231,14 @@ static cx_status run(const compile_args *a)
     cx_inputs calib = {0};
     cx_program *p = NULL;
     cJSON *rep = NULL;
+    cx_board board;
+    memset(&board, 0, sizeof board);
     cx_status st = cx_model_load(a->model, CX_KIND_AUTO, NULL, 0, &m);
-    if (st == CX_OK) st = cx_cli_load_chip(a->chip, a->sets, a->n_sets, &chip, &doc);
+    if (st == CX_OK && a->board) st = cx_board_load(a->board, a->sets, (size_t)a->n_sets, &board);
+    /* the chip as compiled (a board's: its file with the overrides) */
+    if (st == CX_OK)
+        st =
+            cx_cli_load_chip(a->board ? board.chip_file : a->chip, a->sets, a->n_sets, &chip, &doc);
     if (st == CX_OK && a->calibration)
         st =
             cx_cli_load_inputs(a->calibration, m->kind, cx_model_inputs(m), a->cal_samples, &calib);
@@ -202,6 +251,8 @@ static cx_status run(const compile_args *a)
         o.mc_instances = (int)a->instances;
         o.budget = a->budget;
         o.label = "compile";
+        o.board = a->board ? &board : NULL;
+        o.min_chips = (int)a->chips;
         st = cx_compile(m, &chip, &o, &p, &rep);
     }
     double secs = cx_now_s() - t0;
@@ -215,6 +266,7 @@ static cx_status run(const compile_args *a)
         st = cx_program_save(p, a->output);
     }
     if (st == CX_OK) st = write_chip(doc, a->output);
+    if (st == CX_OK && a->board) st = write_board(&board, a->output);
     if (st == CX_OK) {
         cJSON_AddNumberToObject(rep, "compile_seconds", secs);
         cJSON_AddStringToObject(rep, "program", a->output);
@@ -235,6 +287,7 @@ static cx_status run(const compile_args *a)
     cx_inputs_release(&calib);
     cx_yaml_free(doc);
     cx_chip_free(&chip);
+    cx_board_free(&board);
     cx_model_free(m);
     return st;
 }

@@ -3,6 +3,7 @@
 #include "cx_cli.h"
 #include "cx_compile.h"
 #include "cx_evaluate.h"
+#include "cx_mpi.h"
 #include "cx_progress.h"
 #include "cx_st.h"
 
@@ -15,7 +16,8 @@
 static const char help[] =
     "usage: cortile run PROGRAM.yaml (--input IN.safetensors | --mnist DIR) --output "
     "OUT.safetensors\n"
-    "                   [--limit N] [--chip CHIP.yaml] [--seed N] [--set KEY=VALUE]...\n"
+    "                   [--limit N] [--chip CHIP.yaml | --board BOARD.yaml] [--seed N]\n"
+    "                   [--set KEY=VALUE]...\n"
     "                   [--no-router] [--record] [--report FILE.json] [--heatmap FILE.svg] "
     "[--json]\n"
     "\n"
@@ -28,11 +30,18 @@ static const char help[] =
     "spikes, latency, energy per inference, and the measured error against the\n"
     "reference simulator (and accuracy for MNIST).\n"
     "\n"
+    "A program compiled for a board runs on PROGRAM.board.yaml (unless --board):\n"
+    "one router per chip, spikes between chips over the board's links. Under\n"
+    "`mpirun -n K cortile run ...` the chips are spread over the K ranks (chip c on\n"
+    "rank c mod K), synchronized conservatively in windows of the smallest link\n"
+    "latency; outputs are bitwise the same for any K. Rank 0 writes the files.\n"
+    "\n"
     "  --input FILE     input tensors as `cortile reference --input` reads them\n"
     "  --mnist DIR      L-MNIST GLIFR: the MNIST test set in DIR (t10k-*-ubyte[.gz])\n"
     "  --limit N        only the first N samples\n"
     "  --output FILE    output tensors to write\n"
     "  --chip FILE      chip description instead of PROGRAM.chip.yaml\n"
+    "  --board FILE     board description instead of PROGRAM.board.yaml (board programs)\n"
     "  --seed N         chip instance and noise seed (default 1)\n"
     "  --set KEY=VALUE  override a chip key (repeatable), validated like the file\n"
     "  --no-router      deliver spikes at their due time (the fast kernel)\n"
@@ -47,6 +56,7 @@ enum {
     O_LIMIT,
     O_OUT,
     O_CHIP,
+    O_BOARD,
     O_SEED,
     O_SET,
     O_NOR,
@@ -57,7 +67,7 @@ enum {
 };
 
 typedef struct {
-    const char *program, *input, *mnist, *output, *chip, *report, *heatmap;
+    const char *program, *input, *mnist, *output, *chip, *board, *report, *heatmap;
     long limit, seed;
     int router, record, json;
     const char **sets;
@@ -71,6 +81,7 @@ static int parse(int argc, char **argv, run_args *a)
                                          {"limit", required_argument, 0, O_LIMIT},
                                          {"output", required_argument, 0, O_OUT},
                                          {"chip", required_argument, 0, O_CHIP},
+                                         {"board", required_argument, 0, O_BOARD},
                                          {"seed", required_argument, 0, O_SEED},
                                          {"set", required_argument, 0, O_SET},
                                          {"no-router", no_argument, 0, O_NOR},
@@ -101,6 +112,9 @@ static int parse(int argc, char **argv, run_args *a)
             break;
         case O_CHIP:
             a->chip = optarg;
+            break;
+        case O_BOARD:
+            a->board = optarg;
             break;
         case O_SEED:
             num = &a->seed;
@@ -221,13 +235,16 @@ static void measure(const cx_program *p, const cx_inputs *in, const double *y, c
 }
 
 static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_config *chip,
-                          const cx_inputs *in, double *y, double **rec, cJSON *rep)
+                          const cx_board *board, const cx_inputs *in, double *y, double **rec,
+                          cJSON *rep)
 {
-    cx_exec_opts eo = {.seed = (uint64_t)a->seed, .router = a->router};
+    cx_exec_opts eo = {
+        .seed = (uint64_t)a->seed, .router = a->router, .board = board, .distributed = 1};
     cx_exec *e;
     CX_TRY(cx_exec_alloc(p, chip, &eo, &e));
     cx_progress prog;
     cx_progress_start(&prog, "run", (size_t)in->samples);
+    if (cx_mpi_rank() != 0) prog.enabled = 0; /* one progress line per run */
     const size_t xs = (size_t)(in->steps * in->n), ys = (size_t)in->steps * (size_t)p->n_outputs;
     cx_status st = CX_OK;
     double *rows[64] = {0};
@@ -252,7 +269,8 @@ static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_
         cJSON_AddNumberToObject(sj, "wall_s", s->wall_s);
         cJSON_AddNumberToObject(sj, "wall_s_per_model_s", model_s > 0 ? s->wall_s / model_s : 0);
         cJSON_AddNumberToObject(sj, "clipped_updates", (double)s->tiles.clipped_steps);
-        if (a->heatmap && cx_exec_noc(e))
+        cJSON_AddNumberToObject(sj, "mpi_ranks", cx_mpi_size());
+        if (a->heatmap && cx_exec_noc(e) && cx_mpi_rank() == 0)
             st =
                 cx_noc_write_svg(cx_exec_noc(e), cx_noc_get_stats(cx_exec_noc(e))->now, a->heatmap);
     }
@@ -268,10 +286,24 @@ static cx_status run(const run_args *a)
     cx_inputs in = {0};
     double *y = NULL, **rec = NULL;
     cJSON *rep = cJSON_CreateObject();
+    cx_board board, *bp = NULL;
+    memset(&board, 0, sizeof board);
     char *chip_path = a->chip ? NULL : cx_cli_program_sibling(a->program, ".chip.yaml");
+    char *board_path = a->board ? NULL : cx_cli_program_sibling(a->program, ".board.yaml");
     cx_status st = cx_program_load(a->program, &p);
+    if (st == CX_OK && p->board_name && a->chip)
+        st = cx_fail(CX_ERR_USAGE, "%s is compiled for board '%s': give --board, not --chip",
+                     a->program, p->board_name);
+    if (st == CX_OK && !p->board_name && a->board)
+        st = cx_fail(CX_ERR_USAGE, "%s is compiled for one chip: give --chip, not --board",
+                     a->program);
+    if (st == CX_OK && p->board_name) {
+        st = cx_board_load(a->board ? a->board : board_path, a->sets, (size_t)a->n_sets, &board);
+        bp = &board;
+    }
     if (st == CX_OK)
-        st = cx_cli_load_chip(a->chip ? a->chip : chip_path, a->sets, a->n_sets, &chip, NULL);
+        st = bp ? cx_chip_load(board.chip_file, a->sets, (size_t)a->n_sets, &chip)
+                : cx_cli_load_chip(a->chip ? a->chip : chip_path, a->sets, a->n_sets, &chip, NULL);
     if (st == CX_OK)
         st = a->mnist ? cx_cli_load_inputs(a->mnist, p->kind, p->n_inputs, a->limit, &in)
                       : cx_inputs_load(a->input, p->kind, p->n_inputs, a->limit, &in);
@@ -298,12 +330,14 @@ static cx_status run(const run_args *a)
         cJSON_AddNumberToObject(cj, "acceleration", chip.acceleration);
         cJSON_AddNumberToObject(cj, "step_ms", p->step_ms);
         cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, &chip));
-        st = simulate(a, p, &chip, &in, y, rec, rep);
+        st = simulate(a, p, &chip, bp, &in, y, rec, rep);
     }
-    if (st == CX_OK) st = write_outputs(a, p, &in, y, rec);
-    if (st == CX_OK) measure(p, &in, y, rep);
-    if (st == CX_OK && a->report) st = cx_write_json_file(a->report, rep);
-    if (st == CX_OK) {
+    /* every rank holds the outputs; rank 0 writes and reports */
+    const int writer = cx_mpi_rank() == 0;
+    if (st == CX_OK && writer) st = write_outputs(a, p, &in, y, rec);
+    if (st == CX_OK && writer) measure(p, &in, y, rep);
+    if (st == CX_OK && writer && a->report) st = cx_write_json_file(a->report, rep);
+    if (st == CX_OK && writer) {
         if (a->json) {
             cx_cli_print_json(rep);
             rep = NULL;
@@ -325,8 +359,10 @@ static cx_status run(const run_args *a)
     free(rec);
     free(y);
     free(chip_path);
+    free(board_path);
     cx_inputs_release(&in);
     cx_chip_free(&chip);
+    cx_board_free(&board);
     cx_program_free(p);
     return st;
 }
@@ -341,6 +377,8 @@ int cx_cmd_run(int argc, char **argv)
     if (rc < 0) {
         cx_status st = run(&a);
         rc = st == CX_OK ? 0 : cx_cli_error("run", st);
+        /* a rank that failed alone would leave the others waiting */
+        if (rc != 0 && cx_mpi_size() > 1) cx_mpi_abort(rc);
     }
     free(a.sets);
     return rc;

@@ -2,6 +2,7 @@
 #ifndef CX_CLI_H
 #define CX_CLI_H
 
+#include "cx_board.h"
 #include "cx_chip.h"
 #include "cx_glifr.h"
 #include "cx_inputs.h"

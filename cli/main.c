@@ -13,7 +13,7 @@ static const cx_command commands[] = {
     {"chip", "validate and summarize chip descriptions", cx_cmd_chip, 0},
     {"tile", "run a hand-written netlist on one tile of a chip", cx_cmd_tile, 0},
     {"compile", "compile a trained checkpoint onto a chip (program + report)", cx_cmd_compile, 0},
-    {"run", "run a compiled program on the chip (tiles + router)", cx_cmd_run, 0},
+    {"run", "run a compiled program on the chip (tiles + router)", cx_cmd_run, 1},
     {"sweep", "Monte-Carlo and design sweeps over chip descriptions", cx_cmd_sweep, 1},
     {"bench", "built-in benchmarks (tile: compartment updates per second)", cx_cmd_bench, 0},
 };

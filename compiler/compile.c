@@ -168,6 +168,15 @@ static cx_status predict_noise(const cx_program *p, const cx_chip_config *chip,
     return st;
 }
 
+/* Noise-free copies of the board's chips, for the routing prediction. */
+static cx_chip_config *ideal_chips(const cx_board *b)
+{
+    cx_chip_config *c = malloc((size_t)b->n_chips * sizeof *c);
+    for (int i = 0; c && i < b->n_chips; i++)
+        cx_chip_with_source(&b->chips[i], -1, &c[i]);
+    return c;
+}
+
 /* The router on the calibration input: expected traffic, late spikes and
  * what they cost (noise off, so the error is the router's alone). */
 static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip,
@@ -179,7 +188,13 @@ static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip
     if (!y) return cx_fail(CX_ERR_NOMEM, "out of memory");
     cx_chip_config ideal;
     cx_chip_with_source(chip, -1, &ideal);
-    cx_exec_opts eo = {.seed = o->seed, .router = 1};
+    cx_exec_opts eo = {.seed = o->seed, .router = 1, .board = o->board};
+    cx_chip_config *chips = o->board ? ideal_chips(o->board) : NULL;
+    if (o->board && !chips) {
+        free(y);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    eo.chips = chips;
     cx_exec *e = NULL;
     cx_status st = cx_evaluate(p, &ideal, &eo, in, y, o->label ? "routing" : NULL, &e);
     if (st == CX_OK) {
@@ -193,6 +208,7 @@ static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip
         cJSON_AddItemToObject(rep, "energy", cx_report_energy(e));
     }
     cx_exec_free(e);
+    free(chips);
     free(y);
     return st;
 }
@@ -202,6 +218,12 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
 {
     *prog = NULL;
     if (report) *report = NULL;
+    /* a board compiles on its chips stacked into one mesh, then splits */
+    cx_chip_config stacked;
+    if (o->board) {
+        stacked = cx_board_stack(o->board);
+        chip = &stacked;
+    }
     cx_program *p = NULL;
     CX_TRY(lower_model(m, chip, o, &p));
     cJSON *rep = cJSON_CreateObject();
@@ -235,7 +257,6 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
             p->in_scale[c] = mx > 0 ? mx : 1.0;
         }
     }
-    cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, chip));
     /* the reference on the calibration input, once for both predictions */
     double *ref = NULL;
     if (st == CX_OK && o->calib) {
@@ -243,8 +264,25 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
             malloc((size_t)(o->calib->samples * o->calib->steps * p->n_outputs + 1) * sizeof *ref);
         st = ref ? cx_inputs_reference(m, o->calib, ref) : cx_fail(CX_ERR_NOMEM, "out of memory");
     }
-    if (st == CX_OK && o->calib) st = predict_routing(p, chip, o, ref, rep);
+    /* noise: on the fast kernel, where the tiles sit does not matter (a
+     * board's prediction uses chip 0's noise) */
     if (st == CX_OK && o->calib && o->mc_instances > 0) st = predict_noise(p, chip, o, ref, rep);
+    if (st == CX_OK && o->board) {
+        st = cx_board_assign(p, o->board, o->min_chips, o->seed);
+        cJSON *bj = cJSON_AddObjectToObject(rep, "board");
+        cJSON_AddStringToObject(bj, "name", o->board->name);
+        cJSON_AddNumberToObject(bj, "chips", o->board->n_chips);
+        int n_used = 0;
+        for (int c = 0; c < o->board->n_chips; c++)
+            for (int k = 0; k < p->n_tiles; k++)
+                if (p->tiles[k].chip == c) {
+                    n_used++;
+                    break;
+                }
+        cJSON_AddNumberToObject(bj, "chips_used", n_used);
+    }
+    cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, chip));
+    if (st == CX_OK && o->calib) st = predict_routing(p, chip, o, ref, rep);
     free(ref);
     if (st != CX_OK) {
         cJSON_Delete(rep);

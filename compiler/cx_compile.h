@@ -29,6 +29,8 @@ typedef struct {
     int budget;             /* per-source error budget */
     double headroom;        /* fraction of the rails a state may use */
     const char *label;      /* progress label, NULL for quiet */
+    const cx_board *board;  /* compile onto a board (the chip argument is ignored) */
+    int min_chips;          /* boards: spread over at least this many chips */
 } cx_compile_opts;
 
 cx_compile_opts cx_compile_opts_default(void);
@@ -36,6 +38,17 @@ cx_compile_opts cx_compile_opts_default(void);
 /* Assigns GLIFR neurons to tiles (place.c); *n_tiles receives the count. */
 cx_status cx_place_glifr(const cx_glifr_model *m, const cx_chip_config *chip, int min_tiles,
                          uint64_t seed, int *part, int *n_tiles);
+
+/* ---- boards (board_place.c) ---- */
+
+/* The board's chips stacked along y into one mesh (a shallow copy of chip
+ * 0: its pointers stay the board's). Lowering works on it; tile ids on it
+ * equal the board's (chip * height + y) * width + x. */
+cx_chip_config cx_board_stack(const cx_board *b);
+/* Groups a program lowered on the stacked mesh into the board's chips
+ * (METIS on tile-to-tile routes, at least min_chips), places each chip's
+ * tiles nearest its host port and renumbers the AER keys. */
+cx_status cx_board_assign(cx_program *p, const cx_board *b, int min_chips, uint64_t seed);
 
 /* Compiles; *report (may be NULL) receives the compile report. */
 cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_compile_opts *o,

@@ -14,10 +14,25 @@
  *
  * Without the router (router = 0), spikes are delivered at their due time:
  * the fast kernel the compiler's Monte Carlo uses. In sampled mode at any
- * acceleration with no late spikes both give bitwise identical outputs. */
+ * acceleration with no late spikes both give bitwise identical outputs.
+ *
+ * Boards (a program compiled with cx_compile's board option): one router per
+ * chip; a spike for another chip leaves through a chip-link port (a router
+ * host port), crosses the link (latency, one packet at a time at the link's
+ * bandwidth) and enters the far chip's router at its port; chips that only
+ * relay forward it the same way. The host feeds each chip's inputs at its
+ * host I/O port and adds the readouts of all chips. With `distributed`, the
+ * chips are spread over MPI ranks (chip c on rank c mod ranks) and advance
+ * in windows no longer than the smallest link latency (conservative
+ * synchronization: a packet that reaches a port inside a window cannot reach
+ * the far chip before the window ends); every rank sees every output. The
+ * window schedule, the order in which relayed packets enter a router and
+ * the order of every floating-point sum are the same for any number of
+ * ranks, so outputs are bitwise identical for 1, 2, ... ranks. */
 #ifndef CX_EXEC_H
 #define CX_EXEC_H
 
+#include "cx_board.h"
 #include "cx_noc.h"
 #include "cx_program.h"
 
@@ -27,9 +42,15 @@ extern "C" {
 
 typedef struct {
     uint64_t seed;   /* chip instance and noise */
-    uint32_t chip;   /* chip index (boards) */
+    uint32_t chip;   /* chip index of a one-chip program (boards use each tile's) */
     int router;      /* 1: spikes through the router model; 0: at their due time */
     int track_range; /* record max |x| of every compartment and readout */
+    /* Boards: the board of a board program, optionally other configs for its
+     * chips (e.g. noise-free ones; NULL: the board's), and whether the chips
+     * are spread over MPI ranks (every rank must then make the same calls). */
+    const cx_board *board;
+    const cx_chip_config *chips;
+    int distributed;
 } cx_exec_opts;
 
 typedef struct {
@@ -40,8 +61,11 @@ typedef struct {
     uint64_t noc_cycles; /* router cycles simulated */
     double noc_energy_pj;
     double latency_mean_cycles;
-    uint64_t latency_p99_cycles, latency_max_cycles;
+    uint64_t latency_p99_cycles, latency_max_cycles; /* boards: the worst chip's */
     double wall_s;
+    /* boards */
+    uint64_t chip_link_packets; /* link crossings (a relayed spike counts per link) */
+    uint64_t sync_windows;      /* synchronization windows of the chips */
 } cx_exec_stats;
 
 typedef struct cx_exec cx_exec;
@@ -61,8 +85,14 @@ const cx_exec_stats *cx_exec_get_stats(const cx_exec *e);
 /* With track_range: max |x| per compartment / per readout of program tile k. */
 double *cx_exec_comp_range(const cx_exec *e, int k);
 double *cx_exec_readout_range(const cx_exec *e, int k);
-/* The router (NULL without one): per-link load for reports. */
+/* The router (NULL without one): per-link load for reports; on a board,
+ * chip 0's (every rank holds chip 0). */
 const cx_noc *cx_exec_noc(const cx_exec *e);
+/* Boards: packets and busy time of link l in each direction (a -> b, b -> a),
+ * over the whole run, on every rank. */
+void cx_exec_link_load(const cx_exec *e, int l, uint64_t packets[2], double busy_ns[2]);
+/* The board of a board run, NULL on one chip. */
+const cx_board *cx_exec_board(const cx_exec *e);
 const cx_tile *cx_exec_tile(const cx_exec *e, int k);
 
 #ifdef __cplusplus

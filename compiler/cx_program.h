@@ -29,7 +29,8 @@ extern "C" {
 /* One tile of the program. Specs reference the pools by offset; the pointer
  * fields of the specs are set by cx_prog_tile_link. */
 typedef struct {
-    int x, y; /* mesh position; the AER tile id is y * width + x */
+    int chip; /* board position of the tile's chip (0 on a single chip) */
+    int x, y; /* mesh position; the AER tile id is (chip * height + y) * width + x */
     cx_tile_netlist net;
 
     cx_tile_comp_spec *comps;
@@ -90,6 +91,8 @@ typedef struct {
     cx_model_kind kind;
     char *model_dir;
     char *chip_name;
+    char *board_name; /* NULL: one chip */
+    int n_chips;      /* chips of the board (1 on a single chip) */
     double step_ms;
     int steps_hint; /* model steps of the calibration input (0: unknown) */
 
@@ -137,7 +140,9 @@ int cx_prog_add_synapse(cx_prog_tile *t, uint32_t source, int comp, double weigh
 void cx_prog_tile_link(cx_prog_tile *t);
 
 /* AER tile id of a program tile, and the key of a host input channel
- * (host sources use tile id width * height + host). */
+ * (host sources use tile id width * height + host; on a board the chips'
+ * tiles come first: the chip argument is then the board's chips stacked
+ * along y, see cx_board_stack). */
 uint32_t cx_prog_tile_id(const cx_chip_config *chip, const cx_prog_tile *t);
 uint32_t cx_prog_host_key(const cx_chip_config *chip, int host, int channel);
 

@@ -1,33 +1,15 @@
-/* Program execution: tiles + router + host port (see cx_exec.h). */
+/* Program execution: tiles + router + host port (see cx_exec.h); the chip
+ * links of boards are in exec_board.c. */
 #define _POSIX_C_SOURCE 200809L
-#include "cx_exec.h"
+#include "exec_internal.h"
 
 #include "cx_dac.h"
+#include "cx_mpi.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct cx_exec {
-    const cx_program *p;
-    cx_chip_config chip; /* scalars only (pointers not owned) */
-    cx_exec_opts o;
-    cx_tile **tiles;
-    int *tile_of_node; /* mesh node -> program tile, -1 when unused */
-    int *node_of_tile;
-    int host_endpoint;
-    cx_noc *noc;
-    double cyc_per_ms; /* router cycles per model ms */
-    double base_ms;    /* model time of the current sample's step 0 on the router timeline */
-    /* routes by source: host channel c -> route index, tile soma -> route index */
-    int *host_route;
-    int **soma_route;
-    int quantize_payload, payload_bits;
-    double **range, **rrange;
-    cx_exec_stats stats;
-    double latency_sum;
-};
 
 static uint64_t tag_of(double v)
 {
@@ -51,12 +33,12 @@ static uint64_t cycle_at(const cx_exec *e, double model_ms)
 
 static const cx_prog_route *route_of_key(const cx_exec *e, uint32_t key)
 {
-    /* a key is (tile << neuron_bits) | neuron (cx_aer_source_id) */
+    /* a key is (tile << neuron_bits) | neuron (cx_aer_source_id); tile ids
+     * run over every chip's nodes, then the host ports */
     cx_aer_format f = cx_aer_format_default();
     uint32_t tile = key >> f.neuron_bits, neuron = key & ((1u << f.neuron_bits) - 1u);
-    uint32_t nodes = (uint32_t)(e->chip.mesh.width * e->chip.mesh.height);
     int r = -1;
-    if (tile >= nodes) {
+    if (tile >= (uint32_t)(e->n_chips * e->nodes)) {
         if (neuron < (uint32_t)e->p->n_inputs) r = e->host_route[neuron];
     } else {
         int k = e->tile_of_node[tile];
@@ -70,10 +52,14 @@ static void sink(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen, u
                  uint64_t tag)
 {
     (void)src;
-    cx_exec *e = ctx;
-    int nodes = e->chip.mesh.width * e->chip.mesh.height;
-    if (endpoint >= nodes) return;
-    int k = e->tile_of_node[endpoint];
+    const cx_exec_chip_ctx *c = ctx;
+    cx_exec *e = c->e;
+    if (endpoint >= e->nodes) {
+        int h = endpoint - e->nodes;
+        if (e->board && h != e->p->host) cx_exec_relay_out(e, c->chip, h, key, gen, arrival, tag);
+        return;
+    }
+    int k = e->tile_of_node[c->chip * e->nodes + endpoint];
     const cx_prog_route *r = route_of_key(e, key);
     if (k < 0 || !r) return;
     double h = e->p->step_ms;
@@ -93,6 +79,10 @@ void cx_exec_free(cx_exec *e)
         if (e->range) free(e->range[k]);
         if (e->rrange) free(e->rrange[k]);
     }
+    for (int c = 0; e->noc && c < e->n_chips; c++)
+        cx_noc_free(e->noc[c]);
+    for (size_t i = 0; e->croute && e->p && i < (size_t)e->p->n_routes * (size_t)e->n_chips; i++)
+        free(e->croute[i].dests);
     free(e->tiles);
     free(e->soma_route);
     free(e->range);
@@ -100,7 +90,17 @@ void cx_exec_free(cx_exec *e)
     free(e->host_route);
     free(e->tile_of_node);
     free(e->node_of_tile);
-    cx_noc_free(e->noc);
+    free(e->noc);
+    free(e->ctx);
+    free(e->owned);
+    free(e->croute);
+    free(e->port_link);
+    free(e->links);
+    free(e->relays);
+    free(e->remote);
+    free(e->seq);
+    free(e->partial);
+    free(e->chip_stats);
     free(e);
 }
 
@@ -135,86 +135,132 @@ static cx_status setup_routes(cx_exec *e)
             }
             dests[d] = e->node_of_tile[r->dests[d]];
         }
-        if (st == CX_OK && e->noc) {
+        /* one chip: the route as it is; boards: per chip (exec_board.c) */
+        if (st == CX_OK && e->noc[0] && !e->board) {
             int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
-            st = cx_noc_set_route(e->noc, r->key, src, dests, r->n_dests);
+            st = cx_noc_set_route(e->noc[0], r->key, src, dests, r->n_dests);
         }
     }
     free(dests);
     return st;
 }
 
+/* Checks the program against the chip or board it runs on. */
+static cx_status check_layout(const cx_exec *e)
+{
+    const cx_program *p = e->p;
+    if (p->n_chips > 1 && !e->board)
+        return cx_fail(CX_ERR_USAGE,
+                       "the program is compiled for board '%s' (%d chips); run it "
+                       "on that board",
+                       p->board_name ? p->board_name : "?", p->n_chips);
+    if (e->board && p->n_chips != e->n_chips)
+        return cx_fail(CX_ERR_FIT, "the program is compiled for %d chip(s), board '%s' has %d",
+                       p->n_chips, e->board->name, e->n_chips);
+    if (p->host >= (int)e->chip.router.n_hosts)
+        return cx_fail(CX_ERR_FIT, "program uses host port %d, the chip has %zu (router.hosts)",
+                       p->host, e->chip.router.n_hosts);
+    return CX_OK;
+}
+
+static cx_status alloc_tiles(cx_exec *e)
+{
+    const cx_program *p = e->p;
+    const int W = e->chip.mesh.width, H = e->chip.mesh.height;
+    for (int k = 0; k < p->n_tiles; k++) {
+        const cx_prog_tile *t = &p->tiles[k];
+        if (t->chip < 0 || t->chip >= e->n_chips || t->x < 0 || t->x >= W || t->y < 0 || t->y >= H)
+            return cx_fail(CX_ERR_FIT,
+                           "program tile %d sits at chip %d (%d, %d), outside the %d chip(s) of "
+                           "%dx%d tiles",
+                           k, t->chip, t->x, t->y, e->n_chips, W, H);
+        int node = t->y * W + t->x, id = t->chip * e->nodes + node;
+        if (e->tile_of_node[id] >= 0)
+            return cx_fail(CX_ERR_VALUE,
+                           "program tiles %d and %d share chip %d mesh position (%d, %d)",
+                           e->tile_of_node[id], k, t->chip, t->x, t->y);
+        e->tile_of_node[id] = k;
+        e->node_of_tile[k] = node;
+        e->soma_route[k] = malloc((t->n_somas + 1) * sizeof(int));
+        e->range[k] = calloc(t->n_comps + 1, sizeof(double));
+        e->rrange[k] = calloc(t->n_readouts + 1, sizeof(double));
+        if (!e->soma_route[k] || !e->range[k] || !e->rrange[k])
+            return cx_fail(CX_ERR_NOMEM, "out of memory");
+        for (size_t s = 0; s < t->n_somas; s++)
+            e->soma_route[k][s] = -1;
+        if (!e->owned[t->chip]) continue;
+        uint32_t chip_index = e->board ? (uint32_t)t->chip : e->o.chip;
+        cx_tile_id id_ = {.seed = e->o.seed, .chip = chip_index, .tile = (uint32_t)node};
+        cx_status st = cx_tile_alloc(&e->chips[t->chip], &t->net, &id_, &e->tiles[k]);
+        /* name the tile: the netlist error names the resource */
+        if (st != CX_OK) {
+            if (e->board)
+                return cx_fail_context(st, "program tile %d at chip %d (%d, %d)", k, t->chip, t->x,
+                                       t->y);
+            return cx_fail_context(st, "program tile %d at (%d, %d)", k, t->x, t->y);
+        }
+    }
+    return CX_OK;
+}
+
 cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const cx_exec_opts *o,
                         cx_exec **out)
 {
     *out = NULL;
-    int W = chip->mesh.width, H = chip->mesh.height;
     cx_exec *e = calloc(1, sizeof *e);
     if (!e) return cx_fail(CX_ERR_NOMEM, "out of memory");
     e->p = p;
-    e->chip = *chip;
     e->o = *o;
-    e->cyc_per_ms = chip->router.clock_mhz * 1e3 / chip->acceleration;
-    e->payload_bits = chip->tile.somas.payload_bits;
-    e->quantize_payload = chip->noise.quantization.enabled && chip->noise.quantization.weights;
-    e->host_endpoint = W * H + p->host;
+    e->board = o->board;
+    e->n_chips = e->board ? e->board->n_chips : 1;
+    e->chips = e->board ? (o->chips ? o->chips : e->board->chips) : chip;
+    e->chip = e->chips[0];
+    e->distributed = e->board && o->distributed;
+    e->rank = e->distributed ? cx_mpi_rank() : 0;
+    e->ranks = e->distributed ? cx_mpi_size() : 1;
+    int W = e->chip.mesh.width, H = e->chip.mesh.height;
+    e->nodes = W * H;
+    e->cyc_per_ms = e->chip.router.clock_mhz * 1e3 / e->chip.acceleration;
+    e->payload_bits = e->chip.tile.somas.payload_bits;
+    e->quantize_payload = e->chip.noise.quantization.enabled && e->chip.noise.quantization.weights;
+    e->host_endpoint = e->nodes + p->host;
+    size_t ids = (size_t)e->n_chips * (size_t)e->nodes;
     e->tiles = calloc((size_t)p->n_tiles + 1, sizeof *e->tiles);
     e->soma_route = calloc((size_t)p->n_tiles + 1, sizeof *e->soma_route);
     e->range = calloc((size_t)p->n_tiles + 1, sizeof *e->range);
     e->rrange = calloc((size_t)p->n_tiles + 1, sizeof *e->rrange);
     e->host_route = malloc((size_t)(p->n_inputs + 1) * sizeof *e->host_route);
-    e->tile_of_node = malloc((size_t)(W * H) * sizeof *e->tile_of_node);
+    e->tile_of_node = malloc(ids * sizeof *e->tile_of_node);
     e->node_of_tile = malloc((size_t)(p->n_tiles + 1) * sizeof *e->node_of_tile);
+    e->noc = calloc((size_t)e->n_chips, sizeof *e->noc);
+    e->ctx = calloc((size_t)e->n_chips, sizeof *e->ctx);
+    e->owned = calloc((size_t)e->n_chips, 1);
+    e->seq = calloc((size_t)e->n_chips, sizeof *e->seq);
+    e->chip_stats = calloc((size_t)e->n_chips * CX_CHIP_STATS, sizeof *e->chip_stats);
     cx_status st = CX_OK;
     if (!e->tiles || !e->soma_route || !e->range || !e->rrange || !e->host_route ||
-        !e->tile_of_node || !e->node_of_tile)
+        !e->tile_of_node || !e->node_of_tile || !e->noc || !e->ctx || !e->owned || !e->seq ||
+        !e->chip_stats)
         st = cx_fail(CX_ERR_NOMEM, "out of memory");
-    for (int i = 0; st == CX_OK && i < W * H; i++)
+    for (size_t i = 0; st == CX_OK && i < ids; i++)
         e->tile_of_node[i] = -1;
     for (int c = 0; st == CX_OK && c < p->n_inputs; c++)
         e->host_route[c] = -1;
-    if (st == CX_OK && p->host >= (int)chip->router.n_hosts)
-        st = cx_fail(CX_ERR_FIT, "program uses host port %d, the chip has %zu (router.hosts)",
-                     p->host, chip->router.n_hosts);
-    for (int k = 0; st == CX_OK && k < p->n_tiles; k++) {
-        const cx_prog_tile *t = &p->tiles[k];
-        if (t->x < 0 || t->x >= W || t->y < 0 || t->y >= H) {
-            st = cx_fail(CX_ERR_FIT, "program tile %d sits at (%d, %d), outside the %dx%d mesh", k,
-                         t->x, t->y, W, H);
-            break;
-        }
-        int node = t->y * W + t->x;
-        if (e->tile_of_node[node] >= 0) {
-            st = cx_fail(CX_ERR_VALUE, "program tiles %d and %d share mesh position (%d, %d)",
-                         e->tile_of_node[node], k, t->x, t->y);
-            break;
-        }
-        e->tile_of_node[node] = k;
-        e->node_of_tile[k] = node;
-        cx_tile_id id = {.seed = o->seed, .chip = o->chip, .tile = (uint32_t)node};
-        st = cx_tile_alloc(chip, &t->net, &id, &e->tiles[k]);
-        if (st != CX_OK) {
-            /* name the tile: the netlist error names the resource */
-            st = cx_fail_context(st, "program tile %d at (%d, %d)", k, t->x, t->y);
-            break;
-        }
-        e->soma_route[k] = malloc((t->n_somas + 1) * sizeof(int));
-        e->range[k] = calloc(t->n_comps + 1, sizeof(double));
-        e->rrange[k] = calloc(t->n_readouts + 1, sizeof(double));
-        if (!e->soma_route[k] || !e->range[k] || !e->rrange[k]) {
-            st = cx_fail(CX_ERR_NOMEM, "out of memory");
-            break;
-        }
-        for (size_t s = 0; s < t->n_somas; s++)
-            e->soma_route[k][s] = -1;
+    for (int c = 0; st == CX_OK && c < e->n_chips; c++) {
+        e->owned[c] = c % e->ranks == e->rank;
+        e->ctx[c] = (cx_exec_chip_ctx){e, c};
     }
-    if (st == CX_OK && o->router) {
+    if (st == CX_OK) st = check_layout(e);
+    if (st == CX_OK) st = alloc_tiles(e);
+    for (int c = 0; st == CX_OK && o->router && c < e->n_chips; c++) {
+        if (!e->owned[c]) continue;
         cx_noc_config cfg;
-        st = cx_chip_noc_config(chip, &cfg);
-        if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc);
-        if (st == CX_OK) cx_noc_set_sink(e->noc, sink, e);
+        st = cx_chip_noc_config(&e->chips[c], &cfg);
+        if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc[c]);
+        if (st == CX_OK) cx_noc_set_sink(e->noc[c], sink, &e->ctx[c]);
     }
     if (st == CX_OK) st = setup_routes(e);
+    if (st == CX_OK && e->board) st = cx_exec_board_setup(e);
     if (st != CX_OK) {
         cx_exec_free(e);
         return st;
@@ -237,18 +283,41 @@ static cx_status host_value(const cx_exec *e, int c, double x, double *v)
     return CX_OK;
 }
 
-/* Sends (or, without the router, delivers) a spike of route r. */
-static cx_status send(cx_exec *e, const cx_prog_route *r, double gen_ms, double value)
+static int chip_of_tile(const cx_exec *e, int k)
 {
+    return e->p->tiles[k].chip;
+}
+
+/* Sends (or, without the router, delivers) a spike of route r, emitted on
+ * chip `from` (the host: each destination chip's host port). */
+static cx_status send(cx_exec *e, int r_index, double gen_ms, double value)
+{
+    const cx_prog_route *r = &e->p->routes[r_index];
     double due = gen_ms + r->due_offset_ms;
-    if (!e->noc) {
-        for (int d = 0; d < r->n_dests; d++)
-            cx_tile_deliver_value(e->tiles[r->dests[d]], r->key, value, due, gen_ms);
+    int from = r->src_tile >= 0 ? chip_of_tile(e, r->src_tile) : -1;
+    if (!e->o.router) {
+        for (int d = 0; d < r->n_dests; d++) {
+            int k = r->dests[d], c = chip_of_tile(e, k);
+            if (from < 0 || c == from) {
+                if (e->owned[c]) cx_tile_deliver_value(e->tiles[k], r->key, value, due, gen_ms);
+            } else {
+                CX_TRY(cx_exec_remote_push(e, from, k, r->key, value, due, gen_ms));
+            }
+        }
         return CX_OK;
     }
-    int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
-    uint64_t t = cycle_at(e, e->base_ms + gen_ms);
-    return cx_noc_inject(e->noc, t, src, -1, r->key, cycle_at(e, e->base_ms + due), tag_of(value));
+    uint64_t t = cycle_at(e, e->base_ms + gen_ms), deadline = cycle_at(e, e->base_ms + due);
+    if (!e->board) {
+        int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
+        return cx_noc_inject(e->noc[0], t, src, -1, r->key, deadline, tag_of(value));
+    }
+    for (int c = 0; c < e->n_chips; c++) {
+        const cx_chip_route *cr = &e->croute[(size_t)r_index * (size_t)e->n_chips + (size_t)c];
+        /* a tile's spike enters at its own chip; host input at every chip it feeds */
+        if (!e->owned[c] || cr->src < 0 || (from >= 0 && c != from)) continue;
+        CX_TRY(cx_noc_inject(e->noc[c], t, cr->src, -1, r->key, deadline, tag_of(value)));
+    }
+    return CX_OK;
 }
 
 static cx_status send_inputs(cx_exec *e, const double *x_t, double gen_ms)
@@ -259,7 +328,7 @@ static cx_status send_inputs(cx_exec *e, const double *x_t, double gen_ms)
         double v;
         CX_TRY(host_value(e, c, x_t[c], &v));
         if (v == 0) continue;
-        CX_TRY(send(e, &e->p->routes[r], gen_ms, v));
+        CX_TRY(send(e, r, gen_ms, v));
         e->stats.host_packets++;
     }
     return CX_OK;
@@ -282,6 +351,7 @@ static void add_stats(cx_tile_stats *a, const cx_tile_stats *b)
 static void track(cx_exec *e)
 {
     for (int k = 0; k < e->p->n_tiles; k++) {
+        if (!e->tiles[k]) continue;
         const double *x = cx_tile_x(e->tiles[k]);
         double *r = e->range[k];
         for (size_t c = 0; c < e->p->tiles[k].n_comps; c++)
@@ -292,14 +362,28 @@ static void track(cx_exec *e)
     }
 }
 
-static void outputs(const cx_exec *e, double *y)
+/* One chip: y = bias + the readouts in program order. Boards: per chip
+ * partial sums (the chip's readouts in program order), added by the host in
+ * chip order once every chip's are known. */
+static void outputs(const cx_exec *e, double *y, double *partial)
 {
     const cx_program *p = e->p;
     for (int o = 0; o < p->n_outputs; o++) {
-        double s = p->out_bias[o];
-        for (size_t q = p->out_row[o]; q < p->out_row[o + 1]; q++)
-            s += p->out_scale[q] * cx_tile_readout(e->tiles[p->out_tile[q]])[p->out_chan[q]];
-        y[o] = s;
+        if (!e->board) {
+            double s = p->out_bias[o];
+            for (size_t q = p->out_row[o]; q < p->out_row[o + 1]; q++)
+                s += p->out_scale[q] * cx_tile_readout(e->tiles[p->out_tile[q]])[p->out_chan[q]];
+            y[o] = s;
+            continue;
+        }
+        for (int c = 0; c < e->n_chips; c++)
+            partial[(size_t)c * p->n_outputs + o] = 0;
+        for (size_t q = p->out_row[o]; q < p->out_row[o + 1]; q++) {
+            int k = p->out_tile[q], c = chip_of_tile(e, k);
+            if (e->owned[c])
+                partial[(size_t)c * p->n_outputs + o] +=
+                    p->out_scale[q] * cx_tile_readout(e->tiles[k])[p->out_chan[q]];
+        }
     }
 }
 
@@ -310,23 +394,45 @@ static void probes(const cx_exec *e, double *const *rec, int t)
         const cx_prog_probe *pr = &e->p->probes[q];
         double *row = rec[q] + (size_t)t * pr->n;
         for (size_t i = 0; i < pr->n; i++)
-            row[i] = pr->scale[i] * cx_tile_signal(e->tiles[pr->tile[i]], pr->sig[i]);
+            row[i] = e->tiles[pr->tile[i]]
+                         ? pr->scale[i] * cx_tile_signal(e->tiles[pr->tile[i]], pr->sig[i])
+                         : 0.0;
     }
 }
 
 static cx_status emit(cx_exec *e, double gen_ms)
 {
     for (int k = 0; k < e->p->n_tiles; k++) {
+        if (!e->tiles[k]) continue;
         const uint32_t *somas;
         size_t n = cx_tile_spikes(e->tiles[k], &somas, NULL);
         const double *vals = cx_tile_spike_values(e->tiles[k]);
         for (size_t i = 0; i < n; i++) {
             int r = e->soma_route[k][somas[i]];
-            if (r >= 0) CX_TRY(send(e, &e->p->routes[r], gen_ms, vals[i]));
+            if (r >= 0) CX_TRY(send(e, r, gen_ms, vals[i]));
         }
     }
     return CX_OK;
 }
+
+static uint64_t router_now(const cx_exec *e)
+{
+    uint64_t now = 0;
+    for (int c = 0; c < e->n_chips; c++)
+        if (e->noc[c]) {
+            uint64_t n = cx_noc_get_stats(e->noc[c])->now;
+            now = n > now ? n : now;
+        }
+    return e->board ? cx_exec_max_cycle(e, now) : now;
+}
+
+/* Boards: the host adds the chips' partial sums (in chip order) and every
+ * rank receives the outputs; probes come from the rank that holds the tile. */
+static cx_status finish_board_sample(cx_exec *e, int T, double *y, double *const *rec);
+
+/* Per-chip statistics of the sample (tiles) and of the run (router), summed
+ * in chip order over the board. */
+static cx_status collect_stats(cx_exec *e, uint64_t steps);
 
 cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *const *rec)
 {
@@ -335,28 +441,40 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; k < p->n_tiles; k++)
-        cx_tile_reset(e->tiles[k]);
-    if (e->noc) {
-        /* the new sample starts one lead step after the router went idle */
-        double now_ms = (double)cx_noc_get_stats(e->noc)->now / e->cyc_per_ms;
+        if (e->tiles[k]) cx_tile_reset(e->tiles[k]);
+    if (e->board) {
+        size_t need = (size_t)(T > 0 ? T : 1) * (size_t)e->n_chips * (size_t)(p->n_outputs + 1);
+        if (need > e->partial_cap) {
+            double *np = realloc(e->partial, need * sizeof *np);
+            if (!np) return cx_fail(CX_ERR_NOMEM, "out of memory");
+            e->partial = np;
+            e->partial_cap = need;
+        }
+    }
+    if (e->o.router) {
+        /* the new sample starts one lead step after the routers went idle */
+        double now_ms = (double)router_now(e) / e->cyc_per_ms;
         e->base_ms = ceil(now_ms / h) * h + h;
     }
     cx_status st = CX_OK;
     if (T > 0) st = send_inputs(e, x, -h);
     for (int t = 0; t < T && st == CX_OK; t++) {
         if (t + 1 < T) st = send_inputs(e, x + (size_t)(t + 1) * p->n_inputs, t * h);
+        if (st == CX_OK && e->o.router)
+            st = cx_exec_advance(e, cycle_at(e, e->base_ms + t * h) + 1);
         if (st != CX_OK) break;
-        if (e->noc) cx_noc_run(e->noc, cycle_at(e, e->base_ms + t * h) + 1);
         for (int k = 0; k < p->n_tiles; k++)
-            cx_tile_step(e->tiles[k]);
-        outputs(e, y + (size_t)t * p->n_outputs);
+            if (e->tiles[k]) cx_tile_step(e->tiles[k]);
+        outputs(e, y + (size_t)t * p->n_outputs,
+                e->partial + (size_t)t * (size_t)e->n_chips * (size_t)p->n_outputs);
         if (rec) probes(e, rec, t);
         if (e->o.track_range) track(e);
         st = emit(e, (t + 1) * h);
+        if (st == CX_OK && e->board && !e->o.router) st = cx_exec_remote_flush(e);
     }
-    if (e->noc) cx_noc_run(e->noc, CX_NOC_NEVER); /* drain */
-    for (int k = 0; k < p->n_tiles; k++)
-        add_stats(&e->stats.tiles, cx_tile_get_stats(e->tiles[k]));
+    if (st == CX_OK && e->o.router) st = cx_exec_advance(e, CX_NOC_NEVER); /* drain */
+    if (st == CX_OK && e->board) st = finish_board_sample(e, T, y, rec);
+    if (st == CX_OK) st = collect_stats(e, (uint64_t)T);
     e->stats.samples++;
     e->stats.steps += (uint64_t)T;
     struct timespec t1;
@@ -365,11 +483,121 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     return st;
 }
 
+static cx_status finish_board_sample(cx_exec *e, int T, double *y, double *const *rec)
+{
+    const cx_program *p = e->p;
+    const size_t C = (size_t)e->n_chips, O = (size_t)p->n_outputs;
+    /* rows per chip: [T][O] partial sums */
+    double *rows = malloc((C * (size_t)T * O + 1) * sizeof *rows);
+    if (!rows) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < C; c++)
+        for (int t = 0; t < T; t++)
+            memcpy(rows + (c * (size_t)T + (size_t)t) * O, e->partial + ((size_t)t * C + c) * O,
+                   O * sizeof *rows);
+    cx_status st = cx_exec_gather_chips(e, rows, (size_t)T * O);
+    for (int t = 0; st == CX_OK && t < T; t++)
+        for (size_t o = 0; o < O; o++) {
+            double s = p->out_bias[o];
+            for (size_t c = 0; c < C; c++)
+                s += rows[(c * (size_t)T + (size_t)t) * O + o];
+            y[(size_t)t * O + o] = s;
+        }
+    free(rows);
+    /* probes: each chip's values from its rank */
+    for (int q = 0; st == CX_OK && rec && q < p->n_probes; q++) {
+        if (!rec[q] || e->ranks == 1) continue;
+        const cx_prog_probe *pr = &p->probes[q];
+        double *all = malloc((C * (size_t)T * pr->n + 1) * sizeof *all);
+        if (!all) return cx_fail(CX_ERR_NOMEM, "out of memory");
+        for (size_t c = 0; c < C; c++)
+            memcpy(all + c * (size_t)T * pr->n, rec[q], (size_t)T * pr->n * sizeof *all);
+        st = cx_exec_gather_chips(e, all, (size_t)T * pr->n);
+        for (int t = 0; st == CX_OK && t < T; t++)
+            for (size_t i = 0; i < pr->n; i++) {
+                size_t c = (size_t)chip_of_tile(e, pr->tile[i]);
+                rec[q][(size_t)t * pr->n + i] = all[(c * (size_t)T + (size_t)t) * pr->n + i];
+            }
+        free(all);
+    }
+    return st;
+}
+
+static cx_status collect_stats(cx_exec *e, uint64_t steps)
+{
+    (void)steps;
+    if (!e->board) {
+        for (int k = 0; k < e->p->n_tiles; k++)
+            add_stats(&e->stats.tiles, cx_tile_get_stats(e->tiles[k]));
+        return CX_OK;
+    }
+    double *cs = e->chip_stats;
+    for (int c = 0; c < e->n_chips; c++) {
+        double *row = cs + (size_t)c * CX_CHIP_STATS;
+        memset(row, 0, CX_CHIP_STATS * sizeof *row);
+        if (!e->owned[c]) continue;
+        cx_tile_stats ts = {0};
+        for (int k = 0; k < e->p->n_tiles; k++)
+            if (chip_of_tile(e, k) == c) add_stats(&ts, cx_tile_get_stats(e->tiles[k]));
+        row[CX_CS_STEPS] = (double)ts.steps;
+        row[CX_CS_COMP_STEPS] = (double)ts.compartment_steps;
+        row[CX_CS_CLIPPED] = (double)ts.clipped_steps;
+        row[CX_CS_SPIKES_IN] = (double)ts.spikes_in;
+        row[CX_CS_LATE] = (double)ts.late_spikes;
+        row[CX_CS_SPIKES_OUT] = (double)ts.spikes_out;
+        row[CX_CS_SYN] = (double)ts.synaptic_events;
+        row[CX_CS_MACS] = (double)ts.dendrite_macs;
+        row[CX_CS_ADC] = (double)ts.adc_conversions;
+        row[CX_CS_ENERGY] = ts.energy_pj;
+        const cx_noc *n = e->noc[c];
+        if (!n) continue;
+        const cx_noc_stats *s = cx_noc_get_stats(n);
+        row[CX_CS_INJ] = (double)s->packets_injected;
+        row[CX_CS_DELIV] = (double)s->packets_delivered;
+        row[CX_CS_DROP] = (double)s->packets_dropped;
+        row[CX_CS_LATE_PKT] = (double)s->packets_late;
+        row[CX_CS_NOW] = (double)s->now;
+        row[CX_CS_NOC_ENERGY] = s->energy_pj;
+        row[CX_CS_LAT_SUM] = s->latency_sum;
+        row[CX_CS_LAT_N] = (double)s->window_delivered;
+        row[CX_CS_LAT_MAX] = (double)s->latency_max;
+        row[CX_CS_LAT_P99] = (double)cx_noc_latency_quantile(n, 0.99);
+    }
+    CX_TRY(cx_exec_gather_chips(e, cs, CX_CHIP_STATS));
+    /* the host's count is this rank's own (every rank sends the same inputs) */
+    cx_exec_stats *g = &e->stats;
+    double sum[CX_CHIP_STATS] = {0}, mx[CX_CHIP_STATS] = {0};
+    for (int c = 0; c < e->n_chips; c++)
+        for (int i = 0; i < CX_CHIP_STATS; i++) {
+            sum[i] += cs[(size_t)c * CX_CHIP_STATS + i];
+            mx[i] = fmax(mx[i], cs[(size_t)c * CX_CHIP_STATS + i]);
+        }
+    g->tiles.steps += (uint64_t)sum[CX_CS_STEPS];
+    g->tiles.compartment_steps += (uint64_t)sum[CX_CS_COMP_STEPS];
+    g->tiles.clipped_steps += (uint64_t)sum[CX_CS_CLIPPED];
+    g->tiles.spikes_in += (uint64_t)sum[CX_CS_SPIKES_IN];
+    g->tiles.late_spikes += (uint64_t)sum[CX_CS_LATE];
+    g->tiles.spikes_out += (uint64_t)sum[CX_CS_SPIKES_OUT];
+    g->tiles.synaptic_events += (uint64_t)sum[CX_CS_SYN];
+    g->tiles.dendrite_macs += (uint64_t)sum[CX_CS_MACS];
+    g->tiles.adc_conversions += (uint64_t)sum[CX_CS_ADC];
+    g->tiles.energy_pj += sum[CX_CS_ENERGY];
+    g->packets_injected = (uint64_t)sum[CX_CS_INJ];
+    g->packets_delivered = (uint64_t)sum[CX_CS_DELIV];
+    g->packets_dropped = (uint64_t)sum[CX_CS_DROP];
+    g->packets_late = (uint64_t)sum[CX_CS_LATE_PKT];
+    g->noc_cycles = (uint64_t)mx[CX_CS_NOW];
+    g->noc_energy_pj = sum[CX_CS_NOC_ENERGY];
+    g->latency_mean_cycles = sum[CX_CS_LAT_N] > 0 ? sum[CX_CS_LAT_SUM] / sum[CX_CS_LAT_N] : 0;
+    g->latency_max_cycles = (uint64_t)mx[CX_CS_LAT_MAX];
+    g->latency_p99_cycles = (uint64_t)mx[CX_CS_LAT_P99];
+    return CX_OK;
+}
+
 const cx_exec_stats *cx_exec_get_stats(const cx_exec *e)
 {
     cx_exec_stats *s = (cx_exec_stats *)&e->stats; /* refreshed from the router on read */
-    if (e->noc) {
-        const cx_noc_stats *n = cx_noc_get_stats(e->noc);
+    if (!e->board && e->noc[0]) {
+        const cx_noc_stats *n = cx_noc_get_stats(e->noc[0]);
         s->packets_injected = n->packets_injected;
         s->packets_delivered = n->packets_delivered;
         s->packets_dropped = n->packets_dropped;
@@ -377,7 +605,7 @@ const cx_exec_stats *cx_exec_get_stats(const cx_exec *e)
         s->noc_cycles = n->now;
         s->noc_energy_pj = n->energy_pj;
         s->latency_mean_cycles = n->window_delivered ? n->latency_sum / n->window_delivered : 0;
-        s->latency_p99_cycles = cx_noc_latency_quantile(e->noc, 0.99);
+        s->latency_p99_cycles = cx_noc_latency_quantile(e->noc[0], 0.99);
         s->latency_max_cycles = n->latency_max;
     }
     return s;
@@ -395,7 +623,7 @@ double *cx_exec_readout_range(const cx_exec *e, int k)
 
 const cx_noc *cx_exec_noc(const cx_exec *e)
 {
-    return e->noc;
+    return e->noc[0];
 }
 
 const cx_tile *cx_exec_tile(const cx_exec *e, int k)

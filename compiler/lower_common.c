@@ -41,6 +41,7 @@ cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const c
     p->step_ms = step_ms;
     p->n_inputs = n_inputs;
     p->n_outputs = n_outputs;
+    p->n_chips = 1;
     p->in_sign = malloc((size_t)(n_inputs ? n_inputs : 1) * sizeof(double));
     p->in_scale = malloc((size_t)(n_inputs ? n_inputs : 1) * sizeof(double));
     p->out_row = calloc((size_t)n_outputs + 1, sizeof *p->out_row);

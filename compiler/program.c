@@ -211,7 +211,7 @@ void cx_prog_tile_link(cx_prog_tile *t)
 
 uint32_t cx_prog_tile_id(const cx_chip_config *chip, const cx_prog_tile *t)
 {
-    return (uint32_t)(t->y * chip->mesh.width + t->x);
+    return (uint32_t)((t->chip * chip->mesh.height + t->y) * chip->mesh.width + t->x);
 }
 
 uint32_t cx_prog_host_key(const cx_chip_config *chip, int host, int channel)
@@ -237,6 +237,7 @@ void cx_program_free(cx_program *p)
     if (!p) return;
     free(p->model_dir);
     free(p->chip_name);
+    free(p->board_name);
     free(p->in_sign);
     free(p->in_scale);
     free(p->out_row);

@@ -9,6 +9,8 @@
  *   version: 1
  *   model: {kind: elm, dir: "models/elm"}     # cx_model_kind_name; dir may be ~
  *   chip: "default"                           # may be ~
+ *   board: "quad"                             # optional: compiled for a board ...
+ *   chips: 4                                  # ... of this many chips
  *   step_ms: 1
  *   steps_hint: 100
  *   host: 0
@@ -17,6 +19,7 @@
  *   tensors: "prog.safetensors"
  *   tiles:                                    # in program order, index = position
  *     - {index: 0, x: 0, y: 0, compartments: 12, dendrites: 1, somas: 4, readouts: 10, synapses: 0}
+ *                                             # (board programs add chip: c)
  *   routes: 3
  *   probes:
  *     - {name: "V", groups: 1, n: 12}
@@ -404,6 +407,11 @@ static cx_status save_manifest(const cx_program *p, const char *path, const char
     put_yaml_str(fp, p->model_dir);
     fprintf(fp, "}\nchip: ");
     put_yaml_str(fp, p->chip_name);
+    if (p->board_name) {
+        fprintf(fp, "\nboard: ");
+        put_yaml_str(fp, p->board_name);
+        fprintf(fp, "\nchips: %d", p->n_chips);
+    }
     char num[32];
     fprintf(fp, "\nstep_ms: %s\nsteps_hint: %d\nhost: %d\n", exact(num, p->step_ms), p->steps_hint,
             p->host);
@@ -412,10 +420,12 @@ static cx_status save_manifest(const cx_program *p, const char *path, const char
     fprintf(fp, "\ntiles:%s\n", p->n_tiles ? "" : " []");
     for (int k = 0; k < p->n_tiles; k++) {
         const cx_prog_tile *t = &p->tiles[k];
+        fprintf(fp, "  - {index: %d, ", k);
+        if (p->board_name) fprintf(fp, "chip: %d, ", t->chip);
         fprintf(fp,
-                "  - {index: %d, x: %d, y: %d, compartments: %zu, dendrites: %zu, somas: %zu, "
-                "readouts: %zu, synapses: %zu}\n",
-                k, t->x, t->y, t->n_comps, t->n_dends, t->n_somas, t->n_readouts, t->n_synapses);
+                "x: %d, y: %d, compartments: %zu, dendrites: %zu, somas: %zu, readouts: %zu, "
+                "synapses: %zu}\n",
+                t->x, t->y, t->n_comps, t->n_dends, t->n_somas, t->n_readouts, t->n_synapses);
     }
     fprintf(fp, "routes: %d\nprobes:%s\n", p->n_routes, p->n_probes ? "" : " []");
     for (int j = 0; j < p->n_probes; j++) {
@@ -466,7 +476,7 @@ cx_status cx_program_save(const cx_program *p, const char *path)
 /* ================================================================ load */
 
 typedef struct {
-    long x, y, comps, dends, somas, readouts, synapses;
+    long chip, x, y, comps, dends, somas, readouts, synapses;
 } tile_counts;
 
 /* What a tile's signals may index. */
@@ -702,6 +712,7 @@ static cx_status load_tile(loader *L, int k, const tile_counts *c, cx_prog_tile 
     CX_TRY(read_i64(L, k, "net.n_inputs", 1, 1, 0, INT_MAX, 0, &n_inputs));
     CX_TRY(read_f64(L, k, "net.synapse_full_scale", 1, 0, &sfs));
     cx_prog_tile_init(t, (int)c->x, (int)c->y, step[0], (size_t)n_inputs[0]);
+    t->chip = (int)c->chip;
     t->net.synapse_full_scale = sfs[0];
     sig_limits lim = {
         .inputs = (size_t)n_inputs[0], .comps = (size_t)c->comps, .somas = (size_t)c->somas};
@@ -975,8 +986,8 @@ static cx_status get_opt_string(const cx_yaml_node *m, const char *key, char **o
 
 static cx_status parse_tile(const cx_yaml_node *n, int k, tile_counts *c)
 {
-    static const char *const keys[] = {
-        "index", "x", "y", "compartments", "dendrites", "somas", "readouts", "synapses", NULL};
+    static const char *const keys[] = {"index",     "chip",  "x",        "y",        "compartments",
+                                       "dendrites", "somas", "readouts", "synapses", NULL};
     long index;
     CX_TRY(cx_yaml_expect(n, CX_YAML_MAPPING));
     CX_TRY(cx_yaml_check_keys(n, keys));
@@ -984,6 +995,8 @@ static cx_status parse_tile(const cx_yaml_node *n, int k, tile_counts *c)
     if (index != k)
         return key_fail(CX_ERR_VALUE, cx_yaml_get(n, "index"),
                         "tile %ld listed at position %d (tiles are listed in order)", index, k);
+    c->chip = 0;
+    if (cx_yaml_get(n, "chip")) CX_TRY(get_count(n, "chip", &c->chip));
     CX_TRY(get_count(n, "x", &c->x));
     CX_TRY(get_count(n, "y", &c->y));
     CX_TRY(get_count(n, "compartments", &c->comps));
@@ -1016,9 +1029,9 @@ static cx_status parse_probe(const cx_yaml_node *n, cx_prog_probe *q)
 static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_counts **tc,
                                 const char **tensors)
 {
-    static const char *const keys[] = {"format",     "version", "model",  "chip",    "step_ms",
-                                       "steps_hint", "host",    "inputs", "outputs", "tensors",
-                                       "tiles",      "routes",  "probes", NULL};
+    static const char *const keys[] = {
+        "format", "version", "model",   "chip",       "board", "chips",  "step_ms", "host",
+        "inputs", "outputs", "tensors", "steps_hint", "tiles", "routes", "probes",  NULL};
     static const char *const model_keys[] = {"kind", "dir", NULL};
     const cx_yaml_node *root = doc->root, *n;
     const char *s;
@@ -1043,6 +1056,13 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
                         "unknown model kind '%s' (expected elm, glifr or auto)", s);
     CX_TRY(get_opt_string(n, "dir", &p->model_dir));
     CX_TRY(get_opt_string(root, "chip", &p->chip_name));
+    CX_TRY(get_opt_string(root, "board", &p->board_name));
+    p->n_chips = 1;
+    if (p->board_name) {
+        CX_TRY(get_count(root, "chips", &v));
+        if (v < 1) return key_fail(CX_ERR_VALUE, cx_yaml_get(root, "chips"), "%ld chips", v);
+        p->n_chips = (int)v;
+    }
     CX_TRY(cx_yaml_get_double(root, "step_ms", NULL, CX_YAML_ABOVE(0), &p->step_ms));
     CX_TRY(get_count(root, "steps_hint", &v));
     p->steps_hint = (int)v;
@@ -1061,8 +1081,12 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
     p->tiles = calloc(n->n ? n->n : 1, sizeof *p->tiles);
     if (!*tc || !p->tiles) return cx_fail(CX_ERR_NOMEM, "%s: out of memory", doc->file);
     p->n_tiles = (int)n->n;
-    for (int k = 0; k < p->n_tiles; k++)
+    for (int k = 0; k < p->n_tiles; k++) {
         CX_TRY(parse_tile(n->items[k], k, &(*tc)[k]));
+        if ((*tc)[k].chip >= p->n_chips)
+            return key_fail(CX_ERR_VALUE, cx_yaml_get(n->items[k], "chip"),
+                            "chip %ld of a program for %d chip(s)", (*tc)[k].chip, p->n_chips);
+    }
 
     CX_TRY(get_count(root, "routes", &v));
     p->routes = calloc(v ? (size_t)v : 1, sizeof *p->routes);

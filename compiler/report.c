@@ -21,6 +21,7 @@ cJSON *cx_report_resources(const cx_program *p, const cx_chip_config *chip)
         cx_prog_usage u = cx_prog_tile_usage(chip, t);
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "tile", k);
+        if (p->board_name) cJSON_AddNumberToObject(j, "chip", t->chip);
         int xy[2] = {t->x, t->y};
         cJSON_AddItemToObject(j, "at", cJSON_CreateIntArray(xy, 2));
         cJSON_AddItemToObject(j, "compartments", used_of((double)u.comps, chip->tile.compartments));
@@ -52,6 +53,36 @@ cJSON *cx_report_routing(const cx_exec *e, const cx_chip_config *chip, double st
     if (noc) {
         cJSON *n = cx_noc_report_json(noc, cx_noc_get_stats(noc)->now, 1);
         cJSON_AddItemToObject(r, "router", n);
+    }
+    const cx_board *b = cx_exec_board(e);
+    if (b) {
+        /* the router section above is chip 0's; the board adds its links */
+        cJSON *bj = cJSON_AddObjectToObject(r, "board");
+        cJSON_AddStringToObject(bj, "name", b->name);
+        cJSON_AddNumberToObject(bj, "chips", b->n_chips);
+        cJSON_AddNumberToObject(bj, "window_ns", cx_board_min_latency_ns(b));
+        cJSON_AddNumberToObject(bj, "sync_windows", (double)s->sync_windows);
+        cJSON_AddNumberToObject(bj, "link_packets", (double)s->chip_link_packets);
+        cJSON_AddNumberToObject(bj, "packets_injected", (double)s->packets_injected);
+        cJSON_AddNumberToObject(bj, "packets_late", (double)s->packets_late);
+        cJSON_AddNumberToObject(bj, "latency_mean_cycles", s->latency_mean_cycles);
+        cJSON_AddNumberToObject(bj, "latency_p99_cycles_worst_chip", (double)s->latency_p99_cycles);
+        double run_ns = (double)s->noc_cycles * 1e3 / chip->router.clock_mhz;
+        cJSON *links = cJSON_AddArrayToObject(bj, "links");
+        for (int l = 0; l < b->n_links; l++) {
+            uint64_t pk[2];
+            double busy[2];
+            cx_exec_link_load(e, l, pk, busy);
+            cJSON *j = cJSON_CreateObject();
+            cJSON_AddNumberToObject(j, "link", l);
+            cJSON_AddStringToObject(j, "a", b->chip_names[b->links[l].a]);
+            cJSON_AddStringToObject(j, "b", b->chip_names[b->links[l].b]);
+            cJSON_AddNumberToObject(j, "packets_ab", (double)pk[0]);
+            cJSON_AddNumberToObject(j, "packets_ba", (double)pk[1]);
+            cJSON_AddNumberToObject(j, "utilization_ab", run_ns > 0 ? busy[0] / run_ns : 0);
+            cJSON_AddNumberToObject(j, "utilization_ba", run_ns > 0 ? busy[1] / run_ns : 0);
+            cJSON_AddItemToArray(links, j);
+        }
     }
     return r;
 }
@@ -98,8 +129,15 @@ static void print_resources(FILE *fp, const cJSON *res)
     cJSON_ArrayForEach(t, res)
     {
         const cJSON *at = cJSON_GetObjectItemCaseSensitive(t, "at");
-        fprintf(fp, "  %4.0f  (%d,%d)  ", num(t, "tile"), cJSON_GetArrayItem(at, 0)->valueint,
-                cJSON_GetArrayItem(at, 1)->valueint);
+        const cJSON *chip = cJSON_GetObjectItemCaseSensitive(t, "chip");
+        char where[40];
+        if (chip)
+            snprintf(where, sizeof where, "c%d(%d,%d)", chip->valueint,
+                     cJSON_GetArrayItem(at, 0)->valueint, cJSON_GetArrayItem(at, 1)->valueint);
+        else
+            snprintf(where, sizeof where, "(%d,%d)", cJSON_GetArrayItem(at, 0)->valueint,
+                     cJSON_GetArrayItem(at, 1)->valueint);
+        fprintf(fp, "  %4.0f  %-7s ", num(t, "tile"), where);
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
             char key[64];
             snprintf(key, sizeof key, "%s.used", keys[k]);
@@ -167,6 +205,21 @@ void cx_report_print(FILE *fp, const cJSON *rep)
                     num(n, "packets_dropped"), num(n, "latency_mean"), num(n, "latency_p99"),
                     num(n, "latency_max"), 100 * num(n, "link_utilization_max"));
         fputc('\n', fp);
+        const cJSON *bd = cJSON_GetObjectItemCaseSensitive(rt, "board");
+        if (bd) {
+            fprintf(fp,
+                    "board %s: %.0f chips, %.0f packets crossed chip links, %.0f synchronization "
+                    "windows of %g ns (the router figures above are chip 0's)\n",
+                    str(bd, "name"), num(bd, "chips"), num(bd, "link_packets"),
+                    num(bd, "sync_windows"), num(bd, "window_ns"));
+            const cJSON *l;
+            cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(bd, "links"))
+            {
+                fprintf(fp, "  link %s-%s: %.0f / %.0f packets, utilization %.2f%% / %.2f%%\n",
+                        str(l, "a"), str(l, "b"), num(l, "packets_ab"), num(l, "packets_ba"),
+                        100 * num(l, "utilization_ab"), 100 * num(l, "utilization_ba"));
+            }
+        }
         print_error(fp, "error from routing alone:",
                     cJSON_GetObjectItemCaseSensitive(rt, "error_from_routing"));
     }

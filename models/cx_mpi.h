@@ -44,6 +44,7 @@ cx_status cx_mpi_recv(int src, int tag, void **buf, size_t *n, int *from, int *t
 /* Logical and / max of an int over ranks. */
 int cx_mpi_all(int v);
 int64_t cx_mpi_max_i64(int64_t v);
+uint64_t cx_mpi_min_u64(uint64_t v);
 
 #ifdef __cplusplus
 }

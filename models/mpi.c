@@ -111,6 +111,14 @@ int cx_mpi_all(int v)
     return r;
 }
 
+uint64_t cx_mpi_min_u64(uint64_t v)
+{
+    if (!started || size_ == 1) return v;
+    uint64_t r = 0;
+    MPI_Allreduce(&v, &r, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    return r;
+}
+
 int64_t cx_mpi_max_i64(int64_t v)
 {
     if (!started || size_ == 1) return v;

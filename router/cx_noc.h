@@ -216,6 +216,11 @@ unsigned cx_noc_route_mask(const cx_noc *noc, int node, uint32_t key);
  * packets carry 0. */
 cx_status cx_noc_inject(cx_noc *noc, uint64_t t, int src, int dst, uint32_t key,
                         uint64_t deadline_cycle, uint64_t tag);
+/* A packet relayed from another chip: queued at t like cx_noc_inject, but
+ * the sink receives `origin` (its generation cycle on the first chip) as its
+ * gen_cycle; latency statistics count from t (this chip's share). */
+cx_status cx_noc_inject_relayed(cx_noc *noc, uint64_t t, uint64_t origin, int src, int dst,
+                                uint32_t key, uint64_t deadline_cycle, uint64_t tag);
 
 /* Queues the packets of a trace file: one packet per line,
  *     cycle,src,dst

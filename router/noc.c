@@ -101,6 +101,7 @@ static uint32_t pkt_alloc(cx_noc *n)
     if (n->free_n == 0) {
         uint32_t old = n->pkt_cap, cap = old ? 2 * old : 1024;
         n->pkt_gen = xrealloc(n->pkt_gen, cap * sizeof *n->pkt_gen);
+        n->pkt_origin = xrealloc(n->pkt_origin, cap * sizeof *n->pkt_origin);
         n->pkt_deadline = xrealloc(n->pkt_deadline, cap * sizeof *n->pkt_deadline);
         n->pkt_tag = xrealloc(n->pkt_tag, cap * sizeof *n->pkt_tag);
         n->pkt_key = xrealloc(n->pkt_key, cap * sizeof *n->pkt_key);
@@ -123,6 +124,7 @@ static uint32_t pkt_clone(cx_noc *n, uint32_t pid)
 {
     uint32_t c = pkt_alloc(n);
     n->pkt_gen[c] = n->pkt_gen[pid];
+    n->pkt_origin[c] = n->pkt_origin[pid];
     n->pkt_deadline[c] = n->pkt_deadline[pid];
     n->pkt_tag[c] = n->pkt_tag[pid];
     n->pkt_key[c] = n->pkt_key[pid];
@@ -355,7 +357,7 @@ static void ni_try(cx_noc *n, int e)
         f->n--;
     } else if (from_gen) {
         pid = pkt_alloc(n);
-        n->pkt_gen[pid] = n->gen_t[e];
+        n->pkt_gen[pid] = n->pkt_origin[pid] = n->gen_t[e];
         n->pkt_deadline[pid] = CX_NOC_NO_DEADLINE;
         n->pkt_tag[pid] = 0;
         n->pkt_src[pid] = e;
@@ -462,7 +464,7 @@ static void on_deliver(cx_noc *n, int e, uint32_t pid)
         s->latency_hist[lat]++;
     }
     if (n->sink)
-        n->sink(n->sink_ctx, e, n->pkt_key[pid], n->pkt_src[pid], n->pkt_gen[pid], t,
+        n->sink(n->sink_ctx, e, n->pkt_key[pid], n->pkt_src[pid], n->pkt_origin[pid], t,
                 n->pkt_tag[pid]);
     pkt_release(n, pid);
 }
@@ -717,6 +719,7 @@ void cx_noc_free(cx_noc *n)
     void *ptrs[] = {n->wheel,
                     n->heap,
                     n->pkt_gen,
+                    n->pkt_origin,
                     n->pkt_deadline,
                     n->pkt_tag,
                     n->pkt_key,
@@ -786,6 +789,12 @@ void cx_noc_set_sink(cx_noc *n, cx_noc_sink_fn fn, void *ctx)
 cx_status cx_noc_inject(cx_noc *n, uint64_t t, int src, int dst, uint32_t key, uint64_t deadline,
                         uint64_t tag)
 {
+    return cx_noc_inject_relayed(n, t, t, src, dst, key, deadline, tag);
+}
+
+cx_status cx_noc_inject_relayed(cx_noc *n, uint64_t t, uint64_t origin, int src, int dst,
+                                uint32_t key, uint64_t deadline, uint64_t tag)
+{
     if (src < 0 || src >= n->endpoints)
         return cx_fail(CX_ERR_VALUE, "router: source endpoint %d is not in 0..%d", src,
                        n->endpoints - 1);
@@ -822,6 +831,7 @@ cx_status cx_noc_inject(cx_noc *n, uint64_t t, int src, int dst, uint32_t key, u
     }
     uint32_t pid = pkt_alloc(n);
     n->pkt_gen[pid] = t;
+    n->pkt_origin[pid] = origin;
     n->pkt_deadline[pid] = deadline;
     n->pkt_tag[pid] = tag;
     n->pkt_key[pid] = key;

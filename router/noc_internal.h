@@ -47,7 +47,7 @@ struct cx_noc {
     uint64_t heap_seq;
 
     /* packets (structure of arrays, by packet id) */
-    uint64_t *pkt_gen, *pkt_deadline, *pkt_tag;
+    uint64_t *pkt_gen, *pkt_origin, *pkt_deadline, *pkt_tag; /* origin: handed to the sink */
     uint32_t *pkt_key;
     int32_t *pkt_src, *pkt_dst; /* dst < 0: multicast by key */
     uint32_t *free_ids;
