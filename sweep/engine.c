@@ -53,7 +53,7 @@ typedef struct {
     size_t n_done, n_resumed, n_new, n_ignored;
     int journal_fd, timing_fd;
     char *dir_json, *csv_path, *jsonl_path, *timing_path, *summary_path;
-    double last_csv_s, start_s;
+    double last_csv_s, csv_every_s, start_s;
     cx_progress prog;
     size_t compiles;
     double compile_s, run_s;
@@ -144,9 +144,12 @@ static cx_status write_csv(engine *E)
     }
     const void *parts[] = {b.p};
     size_t sizes[] = {b.n};
+    double t0 = cx_now_s();
     cx_status st = cx_write_file_atomic(E->csv_path, parts, sizes, 1);
     cx_sbuf_free(&b);
     E->last_csv_s = cx_now_s();
+    /* big sweeps: the snapshot may take at most a twentieth of the time */
+    E->csv_every_s = fmax(1.0, 20 * (E->last_csv_s - t0));
     return st;
 }
 
@@ -324,7 +327,7 @@ static cx_status record(engine *E, const msg_head *h, const char *line)
                      h->compiled > 0 ? "true" : "false", h->compile_s, h->run_s);
     CX_TRY(write_all(E->timing_fd, t, (size_t)n, E->timing_path));
     cx_progress_update(&E->prog, E->n_new);
-    if (cx_now_s() - E->last_csv_s >= 1.0) CX_TRY(write_csv(E));
+    if (cx_now_s() - E->last_csv_s >= E->csv_every_s) CX_TRY(write_csv(E));
     return CX_OK;
 }
 
@@ -913,6 +916,7 @@ cx_status cx_sweep_run(const cx_sweep_spec *s, const cx_sweep_opts *o, cJSON **s
     if (st == CX_OK && E.rank == 0) {
         cx_progress_start(&E.prog, "sweep", n_pending);
         E.last_csv_s = t0;
+        E.csv_every_s = 1.0;
     }
     if (st == CX_OK) st = run_points(&E, mine, n_mine);
     if (E.rank != 0 && E.ranks > 1) {

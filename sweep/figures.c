@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Values of an axis listed in index.html. */
+enum { MAX_LISTED = 12 };
+
 /* "plot2_rmse_vs_noise_thermal_sigma.svg" */
 static void file_name(char *buf, size_t len, size_t i, const cx_sweep_plot *p)
 {
@@ -56,11 +59,14 @@ cx_status cx_sweep_plots(const cx_sweep_spec *s, const char *dir, int *n_picture
             snprintf(title, sizeof title, "%s against %s, by %s", p->y, p->x, p->series);
         else
             snprintf(title, sizeof title, "%s against %s", p->y, p->x);
+        char z_label[200];
+        snprintf(z_label, sizeof z_label, "mean %s over the seeds", p->z ? p->z : "");
         cx_plot_style style = {.title = p->title ? p->title : title,
                                .x_label = p->x,
                                .y_label = p->y,
                                .log_x = p->log_x,
-                               .log_y = p->log_y};
+                               .log_y = p->log_y,
+                               .z_label = p->z ? z_label : NULL};
         char *path = cx_path_join(dir, files[i]);
         if (!path) {
             st = cx_fail(CX_ERR_NOMEM, "out of memory");
@@ -85,9 +91,32 @@ cx_status cx_sweep_plots(const cx_sweep_spec *s, const char *dir, int *n_picture
         {"summary.json", "counts, the metric per grid cell, wall times"},
         {"timing.jsonl", "compile and run time of every point"},
     };
+    /* the axes as the description gives them, and the seeds */
+    cx_plot_axis *axes = calloc(s->n_axes + 1, sizeof *axes);
+    char **values = calloc(s->n_axes + 1, sizeof *values);
+    if (st == CX_OK && (!axes || !values)) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (size_t a = 0; st == CX_OK && a <= s->n_axes; a++) {
+        cx_sbuf b = {0};
+        size_t n = a < s->n_axes ? s->axes[a].n : s->n_seeds;
+        for (size_t i = 0; i < n && i < MAX_LISTED; i++) {
+            if (i) cx_sbuf_puts(&b, ", ");
+            if (a < s->n_axes)
+                cx_sbuf_puts(&b, s->axes[a].text[i]);
+            else
+                cx_sbuf_printf(&b, "%llu", (unsigned long long)s->seeds[i]);
+        }
+        if (n > MAX_LISTED) cx_sbuf_printf(&b, ", ... (%zu values)", n);
+        values[a] = cx_sbuf_take(&b);
+        if (!values[a]) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+        axes[a] = (cx_plot_axis){a < s->n_axes ? s->axes[a].name : "seed", values[a]};
+    }
     if (st == CX_OK)
-        st = cx_plot_index_html(dir, s->name, s->description, pics, (int)s->n_plots, data,
-                                (int)(sizeof data / sizeof *data));
+        st = cx_plot_index_html_axes(dir, s->name, s->description, axes, (int)s->n_axes + 1, pics,
+                                     (int)s->n_plots, data, (int)(sizeof data / sizeof *data));
+    for (size_t a = 0; values && a <= s->n_axes; a++)
+        free(values[a]);
+    free(values);
+    free(axes);
     if (st == CX_OK && n_pictures) *n_pictures = (int)s->n_plots;
     cx_plot_owned_free(own);
     free(pics);
