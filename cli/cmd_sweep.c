@@ -181,11 +181,6 @@ int cx_cmd_sweep(int argc, char **argv)
     if (rc >= 0) return rc;
     cx_status st = run(&a);
     if (st == CX_OK) return 0;
-    if (cx_mpi_rank() != 0) return 1; /* rank 0 reports */
-    rc = cx_cli_error("sweep", st);
-    if (cx_mpi_size() > 1) {
-        fflush(NULL);
-        cx_mpi_abort(rc); /* the other ranks may still wait for rank 0 */
-    }
-    return rc;
+    if (cx_mpi_rank() != 0) return 1; /* every rank fails together; rank 0 reports */
+    return cx_cli_error("sweep", st);
 }

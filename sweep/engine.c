@@ -918,8 +918,9 @@ cx_status cx_sweep_run(const cx_sweep_spec *s, const cx_sweep_opts *o, cJSON **s
         E.last_csv_s = t0;
         E.csv_every_s = 1.0;
     }
-    if (st == CX_OK) st = run_points(&E, mine, n_mine);
-    if (E.rank != 0 && E.ranks > 1) {
+    int started = st == CX_OK;
+    if (started) st = run_points(&E, mine, n_mine);
+    if (started && E.rank != 0) {
         /* rank 0 learns of the end, or of the failure */
         const char *msg = st == CX_OK ? "" : cx_last_error();
         cx_status sent = cx_mpi_send(msg, strlen(msg), 0, st == CX_OK ? TAG_DONE : TAG_FAIL);
@@ -927,6 +928,10 @@ cx_status cx_sweep_run(const cx_sweep_spec *s, const cx_sweep_opts *o, cJSON **s
     }
     while (st == CX_OK && E.rank == 0 && E.remote_done < E.ranks - 1)
         st = take_remote(&E, 1);
+    /* every rank ends here, so a failure anywhere ends them all (rows are
+     * small enough to be sent eagerly: nobody waits on a stopped rank 0) */
+    if (!cx_mpi_all(st == CX_OK) && st == CX_OK)
+        st = cx_fail(CX_ERR_VALUE, "the sweep failed on another rank");
     double compute_s = cx_now_s() - t0;
     if (E.rank == 0 && E.rows) {
         cx_progress_finish(&E.prog);
