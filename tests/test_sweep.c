@@ -564,9 +564,13 @@ END_TEST
 START_TEST(mpi_ranks_give_the_same_bytes)
 {
 #if defined(__SANITIZE_ADDRESS__)
-    return; /* Open MPI's runtime leaks under LeakSanitizer */
+    puts("mpi_ranks_give_the_same_bytes: skipped (Open MPI's runtime leaks under LeakSanitizer)");
+    return;
 #endif
-    if (system("command -v mpirun >/dev/null 2>&1") != 0) return;
+    if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+        puts("mpi_ranks_give_the_same_bytes: skipped (no mpirun)");
+        return;
+    }
     char *spec = spec_file("mpi.yaml", 0, SMALL);
     char *d1 = cx_test_tmp("mpi_j1"), *dm = cx_test_tmp("mpi_ranks");
     ck_assert_int_eq(run_sweep(spec, d1, "--no-plots", NULL, NULL), 0);
