@@ -48,15 +48,26 @@ print(s["computed"], s["compute_s"], sys.argv[2])
 PY
 }
 
+# The two cores this machine gives right now: one CPU-bound tile benchmark
+# alone, then two at once (other users' load lowers the -j 2 ceiling).
+probe_ms=5000
+[ "${BENCH_SMOKE:-0}" = 1 ] && probe_ms=200
+probe() { "$cortile" bench tile --compartments 256 --ms "$probe_ms" --step 0.01 >/dev/null; }
+t0=$(date +%s.%N); probe; t1=$(date +%s.%N)
+probe & probe; wait
+t2=$(date +%s.%N)
+capacity=$(echo "2 * ($t1 - $t0) / ($t2 - $t1)" | bc -l)
+
 read -r n1 c1 w1 < <(run 1)
 read -r n2 c2 w2 < <(run 2)
 cmp -s "$tmp/j1/results.csv" "$tmp/j2/results.csv" && cmp -s "$tmp/j1/results.jsonl" "$tmp/j2/results.jsonl" \
   || { echo "bench_sweep: -j 1 and -j 2 results differ" >&2; exit 1; }
-python3 - "$n1" "$c1" "$w1" "$n2" "$c2" "$w2" <<'PY'
+python3 - "$n1" "$c1" "$w1" "$n2" "$c2" "$w2" "$capacity" <<'PY'
 import sys
-n1, c1, w1, n2, c2, w2 = map(float, sys.argv[1:])
+n1, c1, w1, n2, c2, w2, cap = map(float, sys.argv[1:])
 print(f"== cortile sweep, {n1:.0f} points (L-MNIST GLIFR, router, noise axes), identical results")
 print(f"  -j 1   {n1 / c1:8.2f} points/s compute ({c1:.2f} s)   {n1 / w1:8.2f} points/s whole command ({w1:.2f} s)")
 print(f"  -j 2   {n2 / c2:8.2f} points/s compute ({c2:.2f} s)   {n2 / w2:8.2f} points/s whole command ({w2:.2f} s)")
 print(f"  ratio  {c1 / c2 * n2 / n1:8.2f} x compute                    {w1 / w2 * n2 / n1:8.2f} x whole command")
+print(f"  (two CPU-bound processes ran at {cap:.2f} x the throughput of one on this machine just before)")
 PY
