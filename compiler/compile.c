@@ -17,7 +17,8 @@ cx_compile_opts cx_compile_opts_default(void)
                              .mc_instances = 4,
                              .budget = 1,
                              .headroom = 0.9,
-                             .label = NULL};
+                             .label = NULL,
+                             .routing = 1};
 }
 
 static cx_status lower_model(const cx_model *m, const cx_chip_config *chip,
@@ -282,7 +283,7 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
         cJSON_AddNumberToObject(bj, "chips_used", n_used);
     }
     cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, chip));
-    if (st == CX_OK && o->calib) st = predict_routing(p, chip, o, ref, rep);
+    if (st == CX_OK && o->calib && o->routing) st = predict_routing(p, chip, o, ref, rep);
     free(ref);
     if (st != CX_OK) {
         cJSON_Delete(rep);

@@ -31,6 +31,7 @@ typedef struct {
     const char *label;      /* progress label, NULL for quiet */
     const cx_board *board;  /* compile onto a board (the chip argument is ignored) */
     int min_chips;          /* boards: spread over at least this many chips */
+    int routing;            /* with calib: predict the routing load (report only) */
 } cx_compile_opts;
 
 cx_compile_opts cx_compile_opts_default(void);

@@ -137,6 +137,7 @@ static cx_status compile_group(cx_sweep_worker *w, int g, cache_slot *slot)
         o.calib = w->s->calib_path ? &w->calib : NULL;
         o.mc_instances = 0;
         o.budget = 0;
+        o.routing = 0; /* a report; each point measures its own routing */
         st = cx_compile(w->m, &ideal, &o, &slot->prog, NULL);
     }
     cx_chip_free(&chip);
