@@ -3,7 +3,8 @@
 # on the default chip with the router: thermal sigma x mismatch x 2 chip
 # instances, one shared program) with one worker process and with two.
 # Prints points per second of each (the summary's compute phase, and the
-# whole command), their ratio, and checks that both wrote the same bytes.
+# whole command; best of three), their ratio, and checks that both wrote
+# the same bytes.
 # BENCH_SMOKE=1: a 4-point sweep.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +40,8 @@ EOF
 run() { # jobs -> "points compute_s wall_s"
   local t0 t1
   t0=$(date +%s.%N)
-  "$cortile" sweep "$tmp/bench.yaml" --output "$tmp/j$1" -j "$1" --no-plots --json >"$tmp/s$1.json"
+  "$cortile" sweep "$tmp/bench.yaml" --output "$tmp/j$1" -j "$1" --restart --no-plots --json \
+    >"$tmp/s$1.json"
   t1=$(date +%s.%N)
   python3 - "$tmp/s$1.json" "$(echo "$t1 - $t0" | bc -l)" <<'PY'
 import json, sys
@@ -58,8 +60,18 @@ probe & probe; wait
 t2=$(date +%s.%N)
 capacity=$(echo "2 * ($t1 - $t0) / ($t2 - $t1)" | bc -l)
 
-read -r n1 c1 w1 < <(run 1)
-read -r n2 c2 w2 < <(run 2)
+# best of three runs each, alternating (the cores are shared with others)
+best() { # "points compute wall" lines -> the one with the least compute time
+  sort -k2,2g | head -1
+}
+rounds=3
+[ "${BENCH_SMOKE:-0}" = 1 ] && rounds=1
+for r in $(seq $rounds); do
+  run 1 >>"$tmp/r1"
+  run 2 >>"$tmp/r2"
+done
+read -r n1 c1 w1 < <(best <"$tmp/r1")
+read -r n2 c2 w2 < <(best <"$tmp/r2")
 cmp -s "$tmp/j1/results.csv" "$tmp/j2/results.csv" && cmp -s "$tmp/j1/results.jsonl" "$tmp/j2/results.jsonl" \
   || { echo "bench_sweep: -j 1 and -j 2 results differ" >&2; exit 1; }
 python3 - "$n1" "$c1" "$w1" "$n2" "$c2" "$w2" "$capacity" <<'PY'
