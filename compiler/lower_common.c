@@ -184,10 +184,14 @@ size_t cx_lower_scale(cx_program *p, const cx_chip_config *chip, double *const *
 cx_status cx_lower_route(cx_program *p, uint32_t key, int src_tile, int src_index, double due,
                          const int *dests, int n)
 {
-    cx_prog_route *r = realloc(p->routes, (size_t)(p->n_routes + 1) * sizeof *r);
-    if (!r) return cx_fail(CX_ERR_NOMEM, "out of memory");
-    p->routes = r;
-    r = &r[p->n_routes];
+    if (p->n_routes >= p->cap_routes) { /* doubling: a route per neuron stays O(H) */
+        int cap = p->n_routes < 8 ? 16 : 2 * p->n_routes;
+        cx_prog_route *grown = realloc(p->routes, (size_t)cap * sizeof *grown);
+        if (!grown) return cx_fail(CX_ERR_NOMEM, "out of memory");
+        p->routes = grown;
+        p->cap_routes = cap;
+    }
+    cx_prog_route *r = &p->routes[p->n_routes];
     *r = (cx_prog_route){.key = key,
                          .src_tile = src_tile,
                          .src_index = src_index,
