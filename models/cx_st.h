@@ -103,6 +103,10 @@ cx_st_writer *cx_st_writer_alloc(void);
 void cx_st_writer_free(cx_st_writer *w);
 cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
                            const int64_t *shape, const void *data);
+/* cx_st_writer_add without the copy: the writer takes `data` (malloc'd,
+ * dtype x shape bytes) and frees it, also when the call fails. */
+cx_status cx_st_writer_take(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                            const int64_t *shape, void *data);
 cx_status cx_st_writer_meta(cx_st_writer *w, const char *key, const char *value);
 cx_status cx_st_writer_write(const cx_st_writer *w, const char *path);
 

@@ -417,8 +417,9 @@ void cx_st_writer_free(cx_st_writer *w)
     free(w);
 }
 
-cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
-                           const int64_t *shape, const void *data)
+/* Appends an entry for data (owned when take, else copied). */
+static cx_status writer_push(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                             const int64_t *shape, const void *data, void *take)
 {
     if (ndim < 0 || ndim > CX_ST_MAX_DIMS || dtype >= CX_DT_COUNT)
         return cx_fail(CX_ERR_VALUE, "tensor '%s': invalid dtype or rank", name);
@@ -437,18 +438,33 @@ cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, in
     for (int d = 0; d < ndim; d++) nelem *= (size_t)shape[d];
     e->nbytes = nelem * cx_dtype_size(dtype);
     e->name = dup_str(name);
-    e->data = malloc(e->nbytes ? e->nbytes : 1);
+    e->data = take ? take : malloc(e->nbytes ? e->nbytes : 1);
     if (!e->name || !e->data) {
         free(e->name);
-        free(e->data);
+        if (!take) free(e->data);
         return cx_fail(CX_ERR_NOMEM, "tensor '%s': out of memory", name);
     }
-    if (e->nbytes) memcpy(e->data, data, e->nbytes);
+    if (e->nbytes && !take) memcpy(e->data, data, e->nbytes);
     e->dtype = dtype;
     e->ndim = ndim;
     for (int d = 0; d < ndim; d++) e->shape[d] = shape[d];
     w->n++;
     return CX_OK;
+}
+
+cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                           const int64_t *shape, const void *data)
+{
+    return writer_push(w, name, dtype, ndim, shape, data, NULL);
+}
+
+cx_status cx_st_writer_take(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                            const int64_t *shape, void *data)
+{
+    if (!data) return cx_fail(CX_ERR_NOMEM, "tensor '%s': out of memory", name);
+    cx_status st = writer_push(w, name, dtype, ndim, shape, NULL, data);
+    if (st != CX_OK) free(data);
+    return st;
 }
 
 cx_status cx_st_writer_meta(cx_st_writer *w, const char *key, const char *value)
