@@ -9,6 +9,19 @@
 #include <string.h>
 #include <time.h>
 
+/* A spike sent without the router: delivered to each destination tile just
+ * before that tile's next step, in send order, so that a tile's deliveries
+ * run together (its synapse table stays in cache) with the same result as
+ * immediate delivery. */
+typedef struct {
+    double value, due_ms, gen_ms;
+} sent_spike;
+
+typedef struct {
+    uint32_t sent; /* index into sent */
+    int32_t run;   /* the source's synapse run on the tile (cx_tile_source_run) */
+} queued_spike;
+
 struct cx_exec {
     const cx_program *p;
     cx_chip_config chip; /* scalars only (pointers not owned) */
@@ -24,6 +37,11 @@ struct cx_exec {
     int *host_route;
     int **soma_route;
     int quantize_payload, payload_bits;
+    sent_spike *sent; /* no router: spikes of the current step */
+    size_t n_sent, cap_sent;
+    queued_spike **inbox; /* no router: per program tile */
+    size_t *inbox_n, *inbox_cap;
+    int32_t **route_run; /* no router: run of route r's source on its destination d */
     double **range, **rrange;
     cx_exec_stats stats;
     double latency_sum;
@@ -93,6 +111,15 @@ void cx_exec_free(cx_exec *e)
         if (e->range) free(e->range[k]);
         if (e->rrange) free(e->rrange[k]);
     }
+    for (int k = 0; e->inbox && k < (e->p ? e->p->n_tiles : 0); k++)
+        free(e->inbox[k]);
+    free(e->inbox);
+    for (int r = 0; e->route_run && r < e->p->n_routes; r++)
+        free(e->route_run[r]);
+    free(e->route_run);
+    free(e->inbox_n);
+    free(e->inbox_cap);
+    free(e->sent);
     free(e->tiles);
     free(e->soma_route);
     free(e->range);
@@ -138,6 +165,11 @@ static cx_status setup_routes(cx_exec *e)
         if (st == CX_OK && e->noc) {
             int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
             st = cx_noc_set_route(e->noc, r->key, src, dests, r->n_dests);
+        } else if (st == CX_OK) { /* each source looked up once on each tile it reaches */
+            e->route_run[i] = malloc((size_t)(r->n_dests + 1) * sizeof **e->route_run);
+            if (!e->route_run[i]) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+            for (int d = 0; st == CX_OK && d < r->n_dests; d++)
+                e->route_run[i][d] = (int32_t)cx_tile_source_run(e->tiles[r->dests[d]], r->key);
         }
     }
     free(dests);
@@ -159,6 +191,9 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
     e->quantize_payload = chip->noise.quantization.enabled && chip->noise.quantization.weights;
     e->host_endpoint = W * H + p->host;
     e->tiles = calloc((size_t)p->n_tiles + 1, sizeof *e->tiles);
+    e->inbox = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox);
+    e->inbox_n = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox_n);
+    e->inbox_cap = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox_cap);
     e->soma_route = calloc((size_t)p->n_tiles + 1, sizeof *e->soma_route);
     e->range = calloc((size_t)p->n_tiles + 1, sizeof *e->range);
     e->rrange = calloc((size_t)p->n_tiles + 1, sizeof *e->rrange);
@@ -166,8 +201,8 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
     e->tile_of_node = malloc((size_t)(W * H) * sizeof *e->tile_of_node);
     e->node_of_tile = malloc((size_t)(p->n_tiles + 1) * sizeof *e->node_of_tile);
     cx_status st = CX_OK;
-    if (!e->tiles || !e->soma_route || !e->range || !e->rrange || !e->host_route ||
-        !e->tile_of_node || !e->node_of_tile)
+    if (!e->tiles || !e->inbox || !e->inbox_n || !e->inbox_cap || !e->soma_route || !e->range ||
+        !e->rrange || !e->host_route || !e->tile_of_node || !e->node_of_tile)
         st = cx_fail(CX_ERR_NOMEM, "out of memory");
     for (int i = 0; st == CX_OK && i < W * H; i++)
         e->tile_of_node[i] = -1;
@@ -214,6 +249,10 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
         if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc);
         if (st == CX_OK) cx_noc_set_sink(e->noc, sink, e);
     }
+    if (st == CX_OK && !o->router) {
+        e->route_run = calloc((size_t)p->n_routes + 1, sizeof *e->route_run);
+        if (!e->route_run) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
     if (st == CX_OK) st = setup_routes(e);
     if (st != CX_OK) {
         cx_exec_free(e);
@@ -237,18 +276,54 @@ static cx_status host_value(const cx_exec *e, int c, double x, double *v)
     return CX_OK;
 }
 
-/* Sends (or, without the router, delivers) a spike of route r. */
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 1;
+    size_t n = *cap ? 2 * *cap : 256;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*arr, n * size);
+    if (!q) return 0;
+    *arr = q;
+    *cap = n;
+    return 1;
+}
+
+/* Sends a spike of route r through the router, or queues it for its
+ * destination tiles. */
 static cx_status send(cx_exec *e, const cx_prog_route *r, double gen_ms, double value)
 {
     double due = gen_ms + r->due_offset_ms;
     if (!e->noc) {
-        for (int d = 0; d < r->n_dests; d++)
-            cx_tile_deliver_value(e->tiles[r->dests[d]], r->key, value, due, gen_ms);
+        if (!grow((void **)&e->sent, &e->cap_sent, e->n_sent + 1, sizeof *e->sent))
+            return cx_fail(CX_ERR_NOMEM, "out of memory");
+        uint32_t s = (uint32_t)e->n_sent++;
+        e->sent[s] = (sent_spike){value, due, gen_ms};
+        const int32_t *run = e->route_run[r - e->p->routes];
+        for (int d = 0; d < r->n_dests; d++) {
+            int k = r->dests[d];
+            if (e->inbox_n[k] == e->inbox_cap[k] && !grow((void **)&e->inbox[k], &e->inbox_cap[k],
+                                                          e->inbox_n[k] + 1, sizeof **e->inbox))
+                return cx_fail(CX_ERR_NOMEM, "out of memory");
+            e->inbox[k][e->inbox_n[k]++] = (queued_spike){s, run[d]};
+        }
         return CX_OK;
     }
     int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
     uint64_t t = cycle_at(e, e->base_ms + gen_ms);
     return cx_noc_inject(e->noc, t, src, -1, r->key, cycle_at(e, e->base_ms + due), tag_of(value));
+}
+
+/* Delivers the queued spikes of program tile k. */
+static void flush(cx_exec *e, int k)
+{
+    cx_tile *t = e->tiles[k];
+    const queued_spike *q = e->inbox[k];
+    for (size_t i = 0; i < e->inbox_n[k]; i++) {
+        const sent_spike *s = &e->sent[q[i].sent];
+        cx_tile_deliver_run(t, q[i].run, s->value, s->due_ms, s->gen_ms);
+    }
+    e->inbox_n[k] = 0;
 }
 
 static cx_status send_inputs(cx_exec *e, const double *x_t, double gen_ms)
@@ -314,9 +389,14 @@ static void probes(const cx_exec *e, double *const *rec, int t)
     }
 }
 
+/* Tiles send in mesh-node order, somas in index order: increasing AER keys,
+ * so each tile receives a step's spikes in the order of its synapse table. */
 static cx_status emit(cx_exec *e, double gen_ms)
 {
-    for (int k = 0; k < e->p->n_tiles; k++) {
+    const int nodes = e->chip.mesh.width * e->chip.mesh.height;
+    for (int node = 0; node < nodes; node++) {
+        int k = e->tile_of_node[node];
+        if (k < 0) continue;
         const uint32_t *somas;
         size_t n = cx_tile_spikes(e->tiles[k], &somas, NULL);
         const double *vals = cx_tile_spike_values(e->tiles[k]);
@@ -334,8 +414,11 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     const double h = p->step_ms;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int k = 0; k < p->n_tiles; k++)
+    for (int k = 0; k < p->n_tiles; k++) {
         cx_tile_reset(e->tiles[k]);
+        e->inbox_n[k] = 0;
+    }
+    e->n_sent = 0;
     if (e->noc) {
         /* the new sample starts one lead step after the router went idle */
         double now_ms = (double)cx_noc_get_stats(e->noc)->now / e->cyc_per_ms;
@@ -347,14 +430,20 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
         if (t + 1 < T) st = send_inputs(e, x + (size_t)(t + 1) * p->n_inputs, t * h);
         if (st != CX_OK) break;
         if (e->noc) cx_noc_run(e->noc, cycle_at(e, e->base_ms + t * h) + 1);
-        for (int k = 0; k < p->n_tiles; k++)
+        for (int k = 0; k < p->n_tiles; k++) {
+            flush(e, k);
             cx_tile_step(e->tiles[k]);
+        }
+        e->n_sent = 0;
         outputs(e, y + (size_t)t * p->n_outputs);
         if (rec) probes(e, rec, t);
         if (e->o.track_range) track(e);
         st = emit(e, (t + 1) * h);
     }
     if (e->noc) cx_noc_run(e->noc, CX_NOC_NEVER); /* drain */
+    for (int k = 0; k < p->n_tiles; k++)          /* as the router's drain: counted, then reset */
+        flush(e, k);
+    e->n_sent = 0;
     for (int k = 0; k < p->n_tiles; k++)
         add_stats(&e->stats.tiles, cx_tile_get_stats(e->tiles[k]));
     e->stats.samples++;

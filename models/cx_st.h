@@ -56,6 +56,7 @@ typedef struct {
     size_t size;
     size_t ntensors;
     cx_st_tensor *tensors;
+    size_t *by_name; /* tensor indices sorted by name, for cx_st_find */
     size_t nmeta;
     char **meta_keys;
     char **meta_values;
