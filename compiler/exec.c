@@ -17,6 +17,16 @@ typedef struct {
     double value, due_ms, gen_ms;
 } sent_spike;
 
+/* A spike the router delivered to a tile, applied in arrival order before
+ * the tile's next step (or when a batch is full): the same as applying it
+ * on arrival, since tiles do not step while the router runs. */
+typedef struct {
+    uint32_t key;
+    double value, due_ms, arrival_ms;
+} arrived_spike;
+
+enum { ARRIVED_BATCH = 1024 };
+
 typedef struct {
     uint32_t sent; /* index into sent */
     int32_t run;   /* the source's synapse run on the tile (cx_tile_source_run) */
@@ -41,7 +51,9 @@ struct cx_exec {
     size_t n_sent, cap_sent;
     queued_spike **inbox; /* no router: per program tile */
     size_t *inbox_n, *inbox_cap;
-    int32_t **route_run; /* no router: run of route r's source on its destination d */
+    int32_t **route_run;    /* no router: run of route r's source on its destination d */
+    arrived_spike *arrived; /* router: [n_tiles][ARRIVED_BATCH] */
+    size_t *arrived_n;
     double **range, **rrange;
     cx_exec_stats stats;
     double latency_sum;
@@ -83,6 +95,15 @@ static const cx_prog_route *route_of_key(const cx_exec *e, uint32_t key)
     return r >= 0 ? &e->p->routes[r] : NULL;
 }
 
+/* Applies the spikes the router delivered to program tile k, in order. */
+static void flush_arrived(cx_exec *e, int k)
+{
+    const arrived_spike *a = e->arrived + (size_t)k * ARRIVED_BATCH;
+    for (size_t i = 0; i < e->arrived_n[k]; i++)
+        cx_tile_deliver_value(e->tiles[k], a[i].key, a[i].value, a[i].due_ms, a[i].arrival_ms);
+    e->arrived_n[k] = 0;
+}
+
 /* Router delivery: due time from the route, arrival from the cycle. */
 static void sink(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen, uint64_t arrival,
                  uint64_t tag)
@@ -99,7 +120,9 @@ static void sink(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen, u
     double gen_ms = (double)llround(((double)gen / e->cyc_per_ms - e->base_ms) / h) * h;
     double due_ms = gen_ms + r->due_offset_ms;
     double arr_ms = (double)arrival / e->cyc_per_ms - e->base_ms;
-    cx_tile_deliver_value(e->tiles[k], key, value_of(tag), due_ms, arr_ms);
+    arrived_spike *a = e->arrived + (size_t)k * ARRIVED_BATCH;
+    a[e->arrived_n[k]++] = (arrived_spike){key, value_of(tag), due_ms, arr_ms};
+    if (e->arrived_n[k] == ARRIVED_BATCH) flush_arrived(e, k);
 }
 
 void cx_exec_free(cx_exec *e)
@@ -118,6 +141,8 @@ void cx_exec_free(cx_exec *e)
         free(e->route_run[r]);
     free(e->route_run);
     free(e->inbox_n);
+    free(e->arrived);
+    free(e->arrived_n);
     free(e->inbox_cap);
     free(e->sent);
     free(e->tiles);
@@ -244,6 +269,11 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
             e->soma_route[k][s] = -1;
     }
     if (st == CX_OK && o->router) {
+        e->arrived = malloc((size_t)p->n_tiles * ARRIVED_BATCH * sizeof *e->arrived + 1);
+        e->arrived_n = calloc((size_t)p->n_tiles + 1, sizeof *e->arrived_n);
+        if (!e->arrived || !e->arrived_n) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    if (st == CX_OK && o->router) {
         cx_noc_config cfg;
         st = cx_chip_noc_config(chip, &cfg);
         if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc);
@@ -317,6 +347,10 @@ static cx_status send(cx_exec *e, const cx_prog_route *r, double gen_ms, double 
 /* Delivers the queued spikes of program tile k. */
 static void flush(cx_exec *e, int k)
 {
+    if (e->noc) {
+        flush_arrived(e, k);
+        return;
+    }
     cx_tile *t = e->tiles[k];
     const queued_spike *q = e->inbox[k];
     for (size_t i = 0; i < e->inbox_n[k]; i++) {
@@ -417,6 +451,7 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     for (int k = 0; k < p->n_tiles; k++) {
         cx_tile_reset(e->tiles[k]);
         e->inbox_n[k] = 0;
+        if (e->arrived_n) e->arrived_n[k] = 0;
     }
     e->n_sent = 0;
     if (e->noc) {
