@@ -682,7 +682,7 @@ static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx
     for (size_t k = 0; k < n; k++) {
         const cx_tile_synapse_spec *s = &net->synapses[order[k]];
         t->syn_src[k] = s->source;
-        t->syn_comp[k] = t->inv[s->compartment];
+        t->syn_comp[k] = (uint32_t)t->inv[s->compartment];
         t->syn_w[k] = t->syn_w_user[order[k]];
     }
     free(order);

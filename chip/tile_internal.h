@@ -101,7 +101,7 @@ struct cx_tile {
     uint32_t *src_slots; /* open addressing over runs, power-of-two size; UINT32_MAX: empty */
     uint64_t src_mask;
     int src_shift;
-    size_t *syn_comp; /* internal index */
+    uint32_t *syn_comp; /* internal index */
     double *syn_w;
     double *syn_w_user; /* realized weights in netlist order */
 

@@ -133,7 +133,7 @@ void cx_tile_deliver_run(cx_tile *t, long run, double value, double due_ms, doub
     double *on = ring_row(t, update), *off = t->continuous ? ring_row(t, last) : NULL;
     t->ring_used[update & (t->ring_len - 1)] = 1;
     if (off) t->ring_used[last & (t->ring_len - 1)] = 1;
-    const size_t *restrict comp = t->syn_comp + slot->first;
+    const uint32_t *restrict comp = t->syn_comp + slot->first;
     const double *restrict w = t->syn_w + slot->first;
     for (size_t e = 0; e < slot->n; e++) {
         double pulse = w[e] * value; /* exact for value 1: plain spikes are unchanged */
