@@ -93,6 +93,10 @@ struct cx_tile {
     int syn_live;             /* syn holds a nonzero sampled pulse */
     double *syn;              /* current synaptic level per compartment */
     uint64_t sub_now;         /* update steps done */
+    /* the last delivery's times and the update they gave, valid at when_now */
+    double when_due, when_arrival;
+    uint64_t when_now, when_update;
+    int when_late;
     /* synapse table sorted by source, with an index by source key */
     size_t n_syn;
     uint32_t *syn_src;

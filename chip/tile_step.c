@@ -57,6 +57,7 @@ void cx_tile_reset(cx_tile *t)
     for (size_t i = 0; i < t->n_somas; i++)
         t->somas[i].acc = 0;
     t->sub_now = t->step_now = 0;
+    t->when_now = UINT64_MAX; /* no delivery times cached */
     t->n_spk = 0;
     memset(&t->stats, 0, sizeof t->stats);
     const cx_tile_id *id = &t->id;
@@ -122,11 +123,20 @@ void cx_tile_deliver_run(cx_tile *t, long run, double value, double due_ms, doub
     t->stats.spikes_in++;
     if (run < 0 || (size_t)run >= t->n_runs) return; /* no synapse entry: ignored */
     const tile_src_slot *slot = &t->runs[run];
-    double start = fmax(due_ms, arrival_ms);
-    int late = arrival_ms > due_ms + 1e-9 * t->h_ms;
-    double k = ceil(start / t->sub_ms - 1e-9);
-    uint64_t update = k < (double)t->sub_now ? t->sub_now : (uint64_t)k;
-    if ((double)update > k) late = 1; /* its time has passed: acts now */
+    uint64_t update;
+    int late;
+    if (due_ms == t->when_due && arrival_ms == t->when_arrival && t->sub_now == t->when_now) {
+        update = t->when_update; /* spikes of one step share their times: computed once */
+        late = t->when_late;
+    } else {
+        double start = fmax(due_ms, arrival_ms);
+        late = arrival_ms > due_ms + 1e-9 * t->h_ms;
+        double k = ceil(start / t->sub_ms - 1e-9);
+        update = k < (double)t->sub_now ? t->sub_now : (uint64_t)k;
+        if ((double)update > k) late = 1; /* its time has passed: acts now */
+        t->when_due = due_ms, t->when_arrival = arrival_ms, t->when_now = t->sub_now;
+        t->when_update = update, t->when_late = late;
+    }
     if (late) t->stats.late_spikes++;
     uint64_t last = t->continuous ? update + (uint64_t)t->nsub : update;
     if (!ring_reserve(t, last)) return; /* out of memory: the spike is lost, counted as late */

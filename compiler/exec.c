@@ -9,13 +9,34 @@
 #include <string.h>
 #include <time.h>
 
-/* A spike sent without the router: delivered to each destination tile just
- * before that tile's next step, in send order, so that a tile's deliveries
- * run together (its synapse table stays in cache) with the same result as
- * immediate delivery. */
+/* Without the router, the spikes sent in a round (between two rounds of
+ * tile steps) are kept per route, routes numbered by key (their rank);
+ * before its step, each tile pulls those of the routes that reach it,
+ * walking its incoming routes in key order. That is the order they were sent
+ * in (tiles send in key order, the host's channels after them), and a
+ * route's spikes come in the order it sent them, so every compartment adds
+ * its pulses in the order immediate delivery would, while a tile reads its
+ * synapse table and the route slots front to back. */
 typedef struct {
     double value, due_ms, gen_ms;
 } sent_spike;
+
+typedef struct {
+    sent_spike first; /* the route's first spike of the round (most send one) */
+    uint32_t round;   /* the round it is from; other rounds: none */
+    int32_t more;     /* further spikes: head of a chain in extra, -1: none */
+    int32_t last;     /* tail of that chain */
+} route_slot;
+
+typedef struct {
+    sent_spike spike;
+    int32_t next;
+} extra_spike;
+
+typedef struct {
+    int32_t rank; /* a route that reaches the tile, by key rank */
+    int32_t run;  /* its source's synapse run there (cx_tile_source_run) */
+} incoming_route;
 
 /* A spike the router delivered to a tile, applied in arrival order before
  * the tile's next step (or when a batch is full): the same as applying it
@@ -26,11 +47,6 @@ typedef struct {
 } arrived_spike;
 
 enum { ARRIVED_BATCH = 1024 };
-
-typedef struct {
-    uint32_t sent; /* index into sent */
-    int32_t run;   /* the source's synapse run on the tile (cx_tile_source_run) */
-} queued_spike;
 
 struct cx_exec {
     const cx_program *p;
@@ -47,12 +63,16 @@ struct cx_exec {
     int *host_route;
     int **soma_route;
     int quantize_payload, payload_bits;
-    sent_spike *sent; /* no router: spikes of the current step */
-    size_t n_sent, cap_sent;
-    queued_spike **inbox; /* no router: per program tile */
-    size_t *inbox_n, *inbox_cap;
-    int32_t **route_run;    /* no router: run of route r's source on its destination d */
-    arrived_spike *arrived; /* router: [n_tiles][ARRIVED_BATCH] */
+    /* no router */
+    int32_t *rank;      /* route -> its rank by key */
+    route_slot *slot;   /* by rank */
+    uint32_t round;     /* current round of sends */
+    int sent_any;       /* a spike was sent this round */
+    extra_spike *extra; /* second and later spikes of a route in a round */
+    size_t n_extra, cap_extra;
+    size_t *in_row;          /* tile k's incoming routes are */
+    incoming_route *in_list; /*   in_list[in_row[k] .. in_row[k + 1]), by rank */
+    arrived_spike *arrived;  /* router: [n_tiles][ARRIVED_BATCH] */
     size_t *arrived_n;
     double **range, **rrange;
     cx_exec_stats stats;
@@ -134,17 +154,13 @@ void cx_exec_free(cx_exec *e)
         if (e->range) free(e->range[k]);
         if (e->rrange) free(e->rrange[k]);
     }
-    for (int k = 0; e->inbox && k < (e->p ? e->p->n_tiles : 0); k++)
-        free(e->inbox[k]);
-    free(e->inbox);
-    for (int r = 0; e->route_run && r < e->p->n_routes; r++)
-        free(e->route_run[r]);
-    free(e->route_run);
-    free(e->inbox_n);
+    free(e->rank);
+    free(e->slot);
+    free(e->extra);
+    free(e->in_row);
+    free(e->in_list);
     free(e->arrived);
     free(e->arrived_n);
-    free(e->inbox_cap);
-    free(e->sent);
     free(e->tiles);
     free(e->soma_route);
     free(e->range);
@@ -154,6 +170,73 @@ void cx_exec_free(cx_exec *e)
     free(e->node_of_tile);
     cx_noc_free(e->noc);
     free(e);
+}
+
+typedef struct {
+    uint32_t key;
+    int32_t route;
+} keyed_route;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_route *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->route > y->route) - (x->route < y->route);
+}
+
+static int incoming_cmp(const void *a, const void *b)
+{
+    int32_t x = ((const incoming_route *)a)->rank, y = ((const incoming_route *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+/* Routes ranked by key; per tile, the routes that reach it in rank order,
+ * each source looked up once in the tile's synapse index. */
+static cx_status setup_incoming(cx_exec *e)
+{
+    const cx_program *p = e->p;
+    const size_t nr = (size_t)p->n_routes;
+    size_t total = 0;
+    keyed_route *kr = malloc((nr + 1) * sizeof *kr);
+    e->rank = malloc((nr + 1) * sizeof *e->rank);
+    e->slot = calloc(nr + 1, sizeof *e->slot);
+    e->in_row = calloc((size_t)p->n_tiles + 1, sizeof *e->in_row);
+    if (!kr || !e->rank || !e->slot || !e->in_row) {
+        free(kr);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nr; i++)
+        kr[i] = (keyed_route){p->routes[i].key, (int32_t)i};
+    qsort(kr, nr, sizeof *kr, keyed_cmp);
+    for (size_t i = 0; i < nr; i++)
+        e->rank[kr[i].route] = (int32_t)i;
+    free(kr);
+    e->round = 1; /* slots start at round 0: nothing sent */
+    for (size_t i = 0; i < nr; i++) {
+        for (int d = 0; d < p->routes[i].n_dests; d++)
+            e->in_row[p->routes[i].dests[d] + 1]++;
+        total += (size_t)p->routes[i].n_dests;
+    }
+    for (int k = 0; k < p->n_tiles; k++)
+        e->in_row[k + 1] += e->in_row[k];
+    e->in_list = malloc((total + 1) * sizeof *e->in_list);
+    size_t *fill = malloc(((size_t)p->n_tiles + 1) * sizeof *fill);
+    if (!e->in_list || !fill) {
+        free(fill);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    memcpy(fill, e->in_row, (size_t)p->n_tiles * sizeof *fill);
+    for (size_t i = 0; i < nr; i++)
+        for (int d = 0; d < p->routes[i].n_dests; d++) {
+            int k = p->routes[i].dests[d];
+            long run = cx_tile_source_run(e->tiles[k], p->routes[i].key);
+            e->in_list[fill[k]++] = (incoming_route){e->rank[i], (int32_t)run};
+        }
+    free(fill);
+    for (int k = 0; k < p->n_tiles; k++)
+        qsort(e->in_list + e->in_row[k], e->in_row[k + 1] - e->in_row[k], sizeof *e->in_list,
+              incoming_cmp);
+    return CX_OK;
 }
 
 static cx_status setup_routes(cx_exec *e)
@@ -190,14 +273,10 @@ static cx_status setup_routes(cx_exec *e)
         if (st == CX_OK && e->noc) {
             int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
             st = cx_noc_set_route(e->noc, r->key, src, dests, r->n_dests);
-        } else if (st == CX_OK) { /* each source looked up once on each tile it reaches */
-            e->route_run[i] = malloc((size_t)(r->n_dests + 1) * sizeof **e->route_run);
-            if (!e->route_run[i]) st = cx_fail(CX_ERR_NOMEM, "out of memory");
-            for (int d = 0; st == CX_OK && d < r->n_dests; d++)
-                e->route_run[i][d] = (int32_t)cx_tile_source_run(e->tiles[r->dests[d]], r->key);
         }
     }
     free(dests);
+    if (st == CX_OK && !e->noc) st = setup_incoming(e);
     return st;
 }
 
@@ -216,9 +295,6 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
     e->quantize_payload = chip->noise.quantization.enabled && chip->noise.quantization.weights;
     e->host_endpoint = W * H + p->host;
     e->tiles = calloc((size_t)p->n_tiles + 1, sizeof *e->tiles);
-    e->inbox = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox);
-    e->inbox_n = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox_n);
-    e->inbox_cap = calloc((size_t)p->n_tiles + 1, sizeof *e->inbox_cap);
     e->soma_route = calloc((size_t)p->n_tiles + 1, sizeof *e->soma_route);
     e->range = calloc((size_t)p->n_tiles + 1, sizeof *e->range);
     e->rrange = calloc((size_t)p->n_tiles + 1, sizeof *e->rrange);
@@ -226,8 +302,8 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
     e->tile_of_node = malloc((size_t)(W * H) * sizeof *e->tile_of_node);
     e->node_of_tile = malloc((size_t)(p->n_tiles + 1) * sizeof *e->node_of_tile);
     cx_status st = CX_OK;
-    if (!e->tiles || !e->inbox || !e->inbox_n || !e->inbox_cap || !e->soma_route || !e->range ||
-        !e->rrange || !e->host_route || !e->tile_of_node || !e->node_of_tile)
+    if (!e->tiles || !e->soma_route || !e->range || !e->rrange || !e->host_route ||
+        !e->tile_of_node || !e->node_of_tile)
         st = cx_fail(CX_ERR_NOMEM, "out of memory");
     for (int i = 0; st == CX_OK && i < W * H; i++)
         e->tile_of_node[i] = -1;
@@ -279,10 +355,6 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
         if (st == CX_OK) st = cx_noc_alloc(&cfg, &e->noc);
         if (st == CX_OK) cx_noc_set_sink(e->noc, sink, e);
     }
-    if (st == CX_OK && !o->router) {
-        e->route_run = calloc((size_t)p->n_routes + 1, sizeof *e->route_run);
-        if (!e->route_run) st = cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
     if (st == CX_OK) st = setup_routes(e);
     if (st != CX_OK) {
         cx_exec_free(e);
@@ -325,18 +397,22 @@ static cx_status send(cx_exec *e, const cx_prog_route *r, double gen_ms, double 
 {
     double due = gen_ms + r->due_offset_ms;
     if (!e->noc) {
-        if (!grow((void **)&e->sent, &e->cap_sent, e->n_sent + 1, sizeof *e->sent))
-            return cx_fail(CX_ERR_NOMEM, "out of memory");
-        uint32_t s = (uint32_t)e->n_sent++;
-        e->sent[s] = (sent_spike){value, due, gen_ms};
-        const int32_t *run = e->route_run[r - e->p->routes];
-        for (int d = 0; d < r->n_dests; d++) {
-            int k = r->dests[d];
-            if (e->inbox_n[k] == e->inbox_cap[k] && !grow((void **)&e->inbox[k], &e->inbox_cap[k],
-                                                          e->inbox_n[k] + 1, sizeof **e->inbox))
-                return cx_fail(CX_ERR_NOMEM, "out of memory");
-            e->inbox[k][e->inbox_n[k]++] = (queued_spike){s, run[d]};
+        route_slot *sl = &e->slot[e->rank[r - e->p->routes]];
+        sent_spike sp = {value, due, gen_ms};
+        e->sent_any = 1;
+        if (sl->round != e->round) {
+            *sl = (route_slot){sp, e->round, -1, -1};
+            return CX_OK;
         }
+        if (!grow((void **)&e->extra, &e->cap_extra, e->n_extra + 1, sizeof *e->extra))
+            return cx_fail(CX_ERR_NOMEM, "out of memory");
+        int32_t x = (int32_t)e->n_extra++;
+        e->extra[x] = (extra_spike){sp, -1};
+        if (sl->last >= 0)
+            e->extra[sl->last].next = x;
+        else
+            sl->more = x;
+        sl->last = x;
         return CX_OK;
     }
     int src = r->src_tile < 0 ? e->host_endpoint : e->node_of_tile[r->src_tile];
@@ -344,7 +420,7 @@ static cx_status send(cx_exec *e, const cx_prog_route *r, double gen_ms, double 
     return cx_noc_inject(e->noc, t, src, -1, r->key, cycle_at(e, e->base_ms + due), tag_of(value));
 }
 
-/* Delivers the queued spikes of program tile k. */
+/* Delivers the spikes of the current round that reach program tile k. */
 static void flush(cx_exec *e, int k)
 {
     if (e->noc) {
@@ -352,12 +428,25 @@ static void flush(cx_exec *e, int k)
         return;
     }
     cx_tile *t = e->tiles[k];
-    const queued_spike *q = e->inbox[k];
-    for (size_t i = 0; i < e->inbox_n[k]; i++) {
-        const sent_spike *s = &e->sent[q[i].sent];
-        cx_tile_deliver_run(t, q[i].run, s->value, s->due_ms, s->gen_ms);
+    if (!e->sent_any) return;
+    const incoming_route *in = e->in_list + e->in_row[k], *end = e->in_list + e->in_row[k + 1];
+    for (; in < end; in++) {
+        const route_slot *sl = &e->slot[in->rank];
+        if (sl->round != e->round) continue;
+        cx_tile_deliver_run(t, in->run, sl->first.value, sl->first.due_ms, sl->first.gen_ms);
+        for (int32_t x = sl->more; x >= 0; x = e->extra[x].next) {
+            const sent_spike *sp = &e->extra[x].spike;
+            cx_tile_deliver_run(t, in->run, sp->value, sp->due_ms, sp->gen_ms);
+        }
     }
-    e->inbox_n[k] = 0;
+}
+
+/* Ends a round of sends: every tile has pulled its spikes. */
+static void clear_sent(cx_exec *e)
+{
+    e->round++;
+    e->sent_any = 0;
+    e->n_extra = 0;
 }
 
 static cx_status send_inputs(cx_exec *e, const double *x_t, double gen_ms)
@@ -450,10 +539,9 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int k = 0; k < p->n_tiles; k++) {
         cx_tile_reset(e->tiles[k]);
-        e->inbox_n[k] = 0;
         if (e->arrived_n) e->arrived_n[k] = 0;
     }
-    e->n_sent = 0;
+    clear_sent(e);
     if (e->noc) {
         /* the new sample starts one lead step after the router went idle */
         double now_ms = (double)cx_noc_get_stats(e->noc)->now / e->cyc_per_ms;
@@ -469,7 +557,7 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
             flush(e, k);
             cx_tile_step(e->tiles[k]);
         }
-        e->n_sent = 0;
+        clear_sent(e);
         outputs(e, y + (size_t)t * p->n_outputs);
         if (rec) probes(e, rec, t);
         if (e->o.track_range) track(e);
@@ -478,7 +566,7 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     if (e->noc) cx_noc_run(e->noc, CX_NOC_NEVER); /* drain */
     for (int k = 0; k < p->n_tiles; k++)          /* as the router's drain: counted, then reset */
         flush(e, k);
-    e->n_sent = 0;
+    clear_sent(e);
     for (int k = 0; k < p->n_tiles; k++)
         add_stats(&e->stats.tiles, cx_tile_get_stats(e->tiles[k]));
     e->stats.samples++;
