@@ -198,6 +198,12 @@ void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_
  * weight * value (cx_tile_deliver is value 1, bit for bit). */
 void cx_tile_deliver_value(cx_tile *t, uint32_t source, double value, double due_ms,
                            double arrival_ms);
+/* The run of a source's entries in the synapse table (found through a hash
+ * index by source key), -1 when the tile has none; and cx_tile_deliver_value
+ * of a spike from that source given its run: a caller that knows its sources
+ * in advance looks them up once. */
+long cx_tile_source_run(const cx_tile *t, uint32_t source);
+void cx_tile_deliver_run(cx_tile *t, long run, double value, double due_ms, double arrival_ms);
 /* One model step. */
 void cx_tile_step(cx_tile *t);
 

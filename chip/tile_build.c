@@ -278,6 +278,8 @@ void cx_tile_free(cx_tile *t)
                     t->ring,
                     t->syn,
                     t->syn_src,
+                    t->src_slots,
+                    t->runs,
                     t->syn_comp,
                     t->syn_w,
                     t->syn_w_user,
@@ -596,6 +598,49 @@ static double max_abs(const double *w, size_t count)
     return m;
 }
 
+typedef struct {
+    uint32_t source, index;
+} syn_order;
+
+static int syn_order_cmp(const void *a, const void *b)
+{
+    const syn_order *x = a, *y = b;
+    if (x->source != y->source) return x->source < y->source ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The runs of equal sources in the sorted table, and a hash index from a
+ * source key to its run, at most half full: a delivery costs one probe, not
+ * a search. */
+static cx_status build_source_index(cx_tile *t, int *failed)
+{
+    size_t runs = 0;
+    for (size_t k = 0; k < t->n_syn; k++)
+        runs += k == 0 || t->syn_src[k] != t->syn_src[k - 1];
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * runs)
+        bits++;
+    t->src_shift = 64 - bits;
+    t->src_mask = ((uint64_t)1 << bits) - 1;
+    t->runs = zalloc(runs, sizeof *t->runs, failed);
+    t->src_slots = zalloc((size_t)1 << bits, sizeof *t->src_slots, failed);
+    if (*failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
+    memset(t->src_slots, 0xff, ((size_t)1 << bits) * sizeof *t->src_slots);
+    t->n_runs = 0;
+    for (size_t k = 0; k < t->n_syn;) {
+        size_t e = k;
+        while (e < t->n_syn && t->syn_src[e] == t->syn_src[k])
+            e++;
+        uint64_t h = cx_tile_src_hash(t, t->syn_src[k]);
+        while (t->src_slots[h] != UINT32_MAX)
+            h = (h + 1) & t->src_mask;
+        t->src_slots[h] = (uint32_t)t->n_runs;
+        t->runs[t->n_runs++] = (tile_src_slot){t->syn_src[k], (uint32_t)k, (uint32_t)(e - k)};
+        k = e;
+    }
+    return CX_OK;
+}
+
 static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
                                 cx_rng *mismatch, int *failed)
 {
@@ -622,23 +667,26 @@ static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx
         t->syn_w_user[i] = w;
         order[i] = i;
     }
-    /* Insertion order by source keeps equal sources in netlist order. */
-    for (size_t i = 1; i < n; i++) {
-        size_t o = order[i], k = i;
-        while (k > 0 && net->synapses[order[k - 1]].source > net->synapses[o].source) {
-            order[k] = order[k - 1];
-            k--;
-        }
-        order[k] = o;
+    /* Stable by source: equal sources stay in netlist order. */
+    syn_order *ord = zalloc(n, sizeof *ord, failed);
+    if (*failed) {
+        free(order);
+        return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
     }
+    for (size_t i = 0; i < n; i++)
+        ord[i] = (syn_order){net->synapses[i].source, (uint32_t)i};
+    qsort(ord, n, sizeof *ord, syn_order_cmp);
+    for (size_t k = 0; k < n; k++)
+        order[k] = ord[k].index;
+    free(ord);
     for (size_t k = 0; k < n; k++) {
         const cx_tile_synapse_spec *s = &net->synapses[order[k]];
         t->syn_src[k] = s->source;
-        t->syn_comp[k] = t->inv[s->compartment];
+        t->syn_comp[k] = (uint32_t)t->inv[s->compartment];
         t->syn_w[k] = t->syn_w_user[order[k]];
     }
     free(order);
-    return CX_OK;
+    return build_source_index(t, failed);
 }
 
 static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,

@@ -40,6 +40,11 @@ typedef struct {
     double acc; /* sigma-delta accumulator */
 } tile_soma;
 
+/* The synapse entries of one source: syn_*[first .. first + n). */
+typedef struct {
+    uint32_t key, first, n;
+} tile_src_slot;
+
 /* A delayed soma rate materialized on the bus at the start of each step. */
 typedef struct {
     size_t soma, delay, bus;
@@ -88,10 +93,19 @@ struct cx_tile {
     int syn_live;             /* syn holds a nonzero sampled pulse */
     double *syn;              /* current synaptic level per compartment */
     uint64_t sub_now;         /* update steps done */
-    /* synapse table sorted by source */
+    /* the last delivery's times and the update they gave, valid at when_now */
+    double when_due, when_arrival;
+    uint64_t when_now, when_update;
+    int when_late;
+    /* synapse table sorted by source, with an index by source key */
     size_t n_syn;
     uint32_t *syn_src;
-    size_t *syn_comp; /* internal index */
+    tile_src_slot *runs; /* one per distinct source, by key */
+    size_t n_runs;
+    uint32_t *src_slots; /* open addressing over runs, power-of-two size; UINT32_MAX: empty */
+    uint64_t src_mask;
+    int src_shift;
+    uint32_t *syn_comp; /* internal index */
     double *syn_w;
     double *syn_w_user; /* realized weights in netlist order */
 
@@ -125,5 +139,11 @@ struct cx_tile {
     cx_tile_stats stats;
     double static_pj_per_step;
 };
+
+/* Slot to start probing for a source key (Fibonacci hashing). */
+static inline uint64_t cx_tile_src_hash(const cx_tile *t, uint32_t key)
+{
+    return ((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->src_shift;
+}
 
 #endif

@@ -57,6 +57,7 @@ void cx_tile_reset(cx_tile *t)
     for (size_t i = 0; i < t->n_somas; i++)
         t->somas[i].acc = 0;
     t->sub_now = t->step_now = 0;
+    t->when_now = UINT64_MAX; /* no delivery times cached */
     t->n_spk = 0;
     memset(&t->stats, 0, sizeof t->stats);
     const cx_tile_id *id = &t->id;
@@ -108,37 +109,55 @@ static int ring_reserve(cx_tile *t, uint64_t last)
     return 1;
 }
 
-void cx_tile_deliver_value(cx_tile *t, uint32_t source, double value, double due_ms,
-                           double arrival_ms)
+long cx_tile_source_run(const cx_tile *t, uint32_t source)
+{
+    for (uint64_t h = cx_tile_src_hash(t, source);; h = (h + 1) & t->src_mask) {
+        uint32_t r = t->src_slots[h];
+        if (r == UINT32_MAX) return -1;
+        if (t->runs[r].key == source) return (long)r;
+    }
+}
+
+void cx_tile_deliver_run(cx_tile *t, long run, double value, double due_ms, double arrival_ms)
 {
     t->stats.spikes_in++;
-    size_t lo = 0, hi = t->n_syn;
-    while (lo < hi) { /* first entry of the source */
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->syn_src[mid] < source)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (run < 0 || (size_t)run >= t->n_runs) return; /* no synapse entry: ignored */
+    const tile_src_slot *slot = &t->runs[run];
+    uint64_t update;
+    int late;
+    if (due_ms == t->when_due && arrival_ms == t->when_arrival && t->sub_now == t->when_now) {
+        update = t->when_update; /* spikes of one step share their times: computed once */
+        late = t->when_late;
+    } else {
+        double start = fmax(due_ms, arrival_ms);
+        late = arrival_ms > due_ms + 1e-9 * t->h_ms;
+        double k = ceil(start / t->sub_ms - 1e-9);
+        update = k < (double)t->sub_now ? t->sub_now : (uint64_t)k;
+        if ((double)update > k) late = 1; /* its time has passed: acts now */
+        t->when_due = due_ms, t->when_arrival = arrival_ms, t->when_now = t->sub_now;
+        t->when_update = update, t->when_late = late;
     }
-    if (lo == t->n_syn || t->syn_src[lo] != source) return;
-    double start = fmax(due_ms, arrival_ms);
-    int late = arrival_ms > due_ms + 1e-9 * t->h_ms;
-    double k = ceil(start / t->sub_ms - 1e-9);
-    uint64_t update = k < (double)t->sub_now ? t->sub_now : (uint64_t)k;
-    if ((double)update > k) late = 1; /* its time has passed: acts now */
     if (late) t->stats.late_spikes++;
     uint64_t last = t->continuous ? update + (uint64_t)t->nsub : update;
     if (!ring_reserve(t, last)) return; /* out of memory: the spike is lost, counted as late */
     double *on = ring_row(t, update), *off = t->continuous ? ring_row(t, last) : NULL;
     t->ring_used[update & (t->ring_len - 1)] = 1;
     if (off) t->ring_used[last & (t->ring_len - 1)] = 1;
-    for (size_t e = lo; e < t->n_syn && t->syn_src[e] == source; e++) {
-        double pulse = t->syn_w[e] * value; /* exact for value 1: plain spikes are unchanged */
-        on[t->syn_comp[e]] += pulse;
-        if (off) off[t->syn_comp[e]] -= pulse;
-        t->stats.synaptic_events++;
-        t->stats.energy_pj += t->chip_scalars.energy.synaptic_event_pj;
+    const uint32_t *restrict comp = t->syn_comp + slot->first;
+    const double *restrict w = t->syn_w + slot->first;
+    for (size_t e = 0; e < slot->n; e++) {
+        double pulse = w[e] * value; /* exact for value 1: plain spikes are unchanged */
+        on[comp[e]] += pulse;
+        if (off) off[comp[e]] -= pulse;
     }
+    t->stats.synaptic_events += slot->n;
+    t->stats.energy_pj += (double)slot->n * t->chip_scalars.energy.synaptic_event_pj;
+}
+
+void cx_tile_deliver_value(cx_tile *t, uint32_t source, double value, double due_ms,
+                           double arrival_ms)
+{
+    cx_tile_deliver_run(t, cx_tile_source_run(t, source), value, due_ms, arrival_ms);
 }
 
 void cx_tile_deliver(cx_tile *t, uint32_t source, double due_ms, double arrival_ms)

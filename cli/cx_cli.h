@@ -29,6 +29,7 @@ int cx_cmd_bench(int argc, char **argv);
 int cx_cmd_compile(int argc, char **argv);
 int cx_cmd_run(int argc, char **argv);
 int cx_cmd_sweep(int argc, char **argv);
+int cx_cmd_synth(int argc, char **argv);
 
 /* Classifies the MNIST test set in dir (t10k-*-ubyte[.gz]) with a GLIFR
  * L-MNIST checkpoint: the first `limit` images (all when limit <= 0). */

@@ -15,6 +15,7 @@ static const cx_command commands[] = {
     {"compile", "compile a trained checkpoint onto a chip (program + report)", cx_cmd_compile, 0},
     {"run", "run a compiled program on the chip (tiles + router)", cx_cmd_run, 1},
     {"sweep", "Monte-Carlo and design sweeps over chip descriptions", cx_cmd_sweep, 1},
+    {"synth", "write a random GLIFR network of any size (checkpoint + inputs)", cx_cmd_synth, 0},
     {"bench", "built-in benchmarks (tile: compartment updates per second)", cx_cmd_bench, 0},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

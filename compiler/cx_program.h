@@ -112,7 +112,7 @@ typedef struct {
 
     int n_tiles;
     cx_prog_tile *tiles;
-    int n_routes;
+    int n_routes, cap_routes; /* cap_routes: allocated (0: exactly n_routes) */
     cx_prog_route *routes;
     int n_probes;
     cx_prog_probe *probes;

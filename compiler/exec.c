@@ -11,6 +11,59 @@
 #include <string.h>
 #include <time.h>
 
+/* Without the router, the spikes sent in a round (between two rounds of
+ * tile steps) are kept per route, routes numbered by key (their rank);
+ * before its step, each tile pulls those of the routes that reach it from
+ * its own chip or the host, walking its incoming routes in key order. That is
+ * the order they were sent in (tiles send in key order, the host's channels
+ * after them), and a route's spikes come in the order it sent them, so every
+ * compartment adds its pulses in the order immediate delivery would, while a
+ * tile reads its synapse table and the route slots front to back. Spikes
+ * from other chips of a board are delivered before (exec_board.c). */
+typedef struct {
+    double value, due_ms, gen_ms;
+} sent_spike;
+
+typedef struct {
+    sent_spike first; /* the route's first spike of the round (most send one) */
+    uint32_t round;   /* the round it is from; other rounds: none */
+    int32_t more;     /* further spikes: head of a chain in extra, -1: none */
+    int32_t last;     /* tail of that chain */
+} route_slot;
+
+typedef struct {
+    sent_spike spike;
+    int32_t next;
+} extra_spike;
+
+typedef struct {
+    int32_t rank; /* a route that reaches the tile, by key rank */
+    int32_t run;  /* its source's synapse run there (cx_tile_source_run) */
+} incoming_route;
+
+/* A spike the router delivered to a tile, applied in arrival order before
+ * the tile's next step (or when a batch is full): the same as applying it
+ * on arrival, since tiles do not step while the routers run. */
+typedef struct {
+    uint32_t key;
+    double value, due_ms, arrival_ms;
+} arrived_spike;
+
+enum { ARRIVED_BATCH = 1024 };
+
+struct cx_exec_fast {
+    int32_t *rank;      /* route -> its rank by key */
+    route_slot *slot;   /* by rank */
+    uint32_t round;     /* current round of sends */
+    int sent_any;       /* a spike was sent this round */
+    extra_spike *extra; /* second and later spikes of a route in a round */
+    size_t n_extra, cap_extra;
+    size_t *in_row;          /* tile k's incoming routes are */
+    incoming_route *in_list; /*   in_list[in_row[k] .. in_row[k + 1]), by rank */
+    arrived_spike *arrived;  /* router: [n_tiles][ARRIVED_BATCH] */
+    size_t *arrived_n;
+};
+
 static uint64_t tag_of(double v)
 {
     uint64_t u;
@@ -47,6 +100,16 @@ static const cx_prog_route *route_of_key(const cx_exec *e, uint32_t key)
     return r >= 0 ? &e->p->routes[r] : NULL;
 }
 
+/* Applies the spikes the router delivered to program tile k, in order. */
+static void flush_arrived(cx_exec *e, int k)
+{
+    struct cx_exec_fast *f = e->fast;
+    const arrived_spike *a = f->arrived + (size_t)k * ARRIVED_BATCH;
+    for (size_t i = 0; i < f->arrived_n[k]; i++)
+        cx_tile_deliver_value(e->tiles[k], a[i].key, a[i].value, a[i].due_ms, a[i].arrival_ms);
+    f->arrived_n[k] = 0;
+}
+
 /* Router delivery: due time from the route, arrival from the cycle. */
 static void sink(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen, uint64_t arrival,
                  uint64_t tag)
@@ -67,7 +130,23 @@ static void sink(void *ctx, int endpoint, uint32_t key, int src, uint64_t gen, u
     double gen_ms = (double)llround(((double)gen / e->cyc_per_ms - e->base_ms) / h) * h;
     double due_ms = gen_ms + r->due_offset_ms;
     double arr_ms = (double)arrival / e->cyc_per_ms - e->base_ms;
-    cx_tile_deliver_value(e->tiles[k], key, value_of(tag), due_ms, arr_ms);
+    struct cx_exec_fast *f = e->fast;
+    f->arrived[(size_t)k * ARRIVED_BATCH + f->arrived_n[k]++] =
+        (arrived_spike){key, value_of(tag), due_ms, arr_ms};
+    if (f->arrived_n[k] == ARRIVED_BATCH) flush_arrived(e, k);
+}
+
+static void fast_free(struct cx_exec_fast *f)
+{
+    if (!f) return;
+    free(f->rank);
+    free(f->slot);
+    free(f->extra);
+    free(f->in_row);
+    free(f->in_list);
+    free(f->arrived);
+    free(f->arrived_n);
+    free(f);
 }
 
 void cx_exec_free(cx_exec *e)
@@ -83,6 +162,7 @@ void cx_exec_free(cx_exec *e)
         cx_noc_free(e->noc[c]);
     for (size_t i = 0; e->croute && e->p && i < (size_t)e->p->n_routes * (size_t)e->n_chips; i++)
         free(e->croute[i].dests);
+    fast_free(e->fast);
     free(e->tiles);
     free(e->soma_route);
     free(e->range);
@@ -143,6 +223,97 @@ static cx_status setup_routes(cx_exec *e)
     }
     free(dests);
     return st;
+}
+
+typedef struct {
+    uint32_t key;
+    int32_t route;
+} keyed_route;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_route *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->route > y->route) - (x->route < y->route);
+}
+
+static int incoming_cmp(const void *a, const void *b)
+{
+    int32_t x = ((const incoming_route *)a)->rank, y = ((const incoming_route *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+/* A route's spike reaches tile k through the tile's own chip: it comes from
+ * the host or from a tile of the same chip. */
+static int local_source(const cx_exec *e, const cx_prog_route *r, int k)
+{
+    return r->src_tile < 0 || e->p->tiles[r->src_tile].chip == e->p->tiles[k].chip;
+}
+
+/* Without the router: routes ranked by key; per simulated tile, the routes
+ * that reach it through its own chip in rank order, each source looked up
+ * once in the tile's synapse index. */
+static cx_status setup_incoming(cx_exec *e)
+{
+    const cx_program *p = e->p;
+    struct cx_exec_fast *f = e->fast;
+    const size_t nr = (size_t)p->n_routes;
+    size_t total = 0;
+    keyed_route *kr = malloc((nr + 1) * sizeof *kr);
+    f->rank = malloc((nr + 1) * sizeof *f->rank);
+    f->slot = calloc(nr + 1, sizeof *f->slot);
+    f->in_row = calloc((size_t)p->n_tiles + 1, sizeof *f->in_row);
+    if (!kr || !f->rank || !f->slot || !f->in_row) {
+        free(kr);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nr; i++)
+        kr[i] = (keyed_route){p->routes[i].key, (int32_t)i};
+    qsort(kr, nr, sizeof *kr, keyed_cmp);
+    for (size_t i = 0; i < nr; i++)
+        f->rank[kr[i].route] = (int32_t)i;
+    free(kr);
+    f->round = 1; /* slots start at round 0: nothing sent */
+    for (size_t i = 0; i < nr; i++)
+        for (int d = 0; d < p->routes[i].n_dests; d++) {
+            int k = p->routes[i].dests[d];
+            if (!e->tiles[k] || !local_source(e, &p->routes[i], k)) continue;
+            f->in_row[k + 1]++;
+            total++;
+        }
+    for (int k = 0; k < p->n_tiles; k++)
+        f->in_row[k + 1] += f->in_row[k];
+    f->in_list = malloc((total + 1) * sizeof *f->in_list);
+    size_t *fill = malloc(((size_t)p->n_tiles + 1) * sizeof *fill);
+    if (!f->in_list || !fill) {
+        free(fill);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    memcpy(fill, f->in_row, (size_t)p->n_tiles * sizeof *fill);
+    for (size_t i = 0; i < nr; i++)
+        for (int d = 0; d < p->routes[i].n_dests; d++) {
+            int k = p->routes[i].dests[d];
+            if (!e->tiles[k] || !local_source(e, &p->routes[i], k)) continue;
+            long run = cx_tile_source_run(e->tiles[k], p->routes[i].key);
+            f->in_list[fill[k]++] = (incoming_route){f->rank[i], (int32_t)run};
+        }
+    free(fill);
+    for (int k = 0; k < p->n_tiles; k++)
+        qsort(f->in_list + f->in_row[k], f->in_row[k + 1] - f->in_row[k], sizeof *f->in_list,
+              incoming_cmp);
+    return CX_OK;
+}
+
+static cx_status setup_fast(cx_exec *e)
+{
+    e->fast = calloc(1, sizeof *e->fast);
+    if (!e->fast) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (!e->o.router) return setup_incoming(e);
+    struct cx_exec_fast *f = e->fast;
+    f->arrived = malloc((size_t)e->p->n_tiles * ARRIVED_BATCH * sizeof *f->arrived + 1);
+    f->arrived_n = calloc((size_t)e->p->n_tiles + 1, sizeof *f->arrived_n);
+    if (!f->arrived || !f->arrived_n) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    return CX_OK;
 }
 
 /* Checks the program against the chip or board it runs on. */
@@ -260,6 +431,7 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
         if (st == CX_OK) cx_noc_set_sink(e->noc[c], sink, &e->ctx[c]);
     }
     if (st == CX_OK) st = setup_routes(e);
+    if (st == CX_OK) st = setup_fast(e);
     if (st == CX_OK && e->board) st = cx_exec_board_setup(e);
     if (st != CX_OK) {
         cx_exec_free(e);
@@ -288,18 +460,101 @@ static int chip_of_tile(const cx_exec *e, int k)
     return e->p->tiles[k].chip;
 }
 
-/* Sends (or, without the router, delivers) a spike of route r, emitted on
- * chip `from` (the host: each destination chip's host port). */
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 1;
+    size_t n = *cap ? 2 * *cap : 256;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*arr, n * size);
+    if (!q) return 0;
+    *arr = q;
+    *cap = n;
+    return 1;
+}
+
+/* Without the router: keeps the spike in its route's slot for the tiles of
+ * its own chip (all of them for the host) to pull. */
+static cx_status keep_sent(cx_exec *e, int r_index, double value, double due, double gen_ms)
+{
+    struct cx_exec_fast *f = e->fast;
+    route_slot *sl = &f->slot[f->rank[r_index]];
+    sent_spike sp = {value, due, gen_ms};
+    f->sent_any = 1;
+    if (sl->round != f->round) {
+        *sl = (route_slot){sp, f->round, -1, -1};
+        return CX_OK;
+    }
+    if (!grow((void **)&f->extra, &f->cap_extra, f->n_extra + 1, sizeof *f->extra))
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    int32_t x = (int32_t)f->n_extra++;
+    f->extra[x] = (extra_spike){sp, -1};
+    if (sl->last >= 0)
+        f->extra[sl->last].next = x;
+    else
+        sl->more = x;
+    sl->last = x;
+    return CX_OK;
+}
+
+/* Delivers the spikes of the current round that reach program tile k. */
+static void flush(cx_exec *e, int k)
+{
+    struct cx_exec_fast *f = e->fast;
+    if (e->o.router) {
+        flush_arrived(e, k);
+        return;
+    }
+    if (!f->sent_any) return;
+    cx_tile *t = e->tiles[k];
+    const incoming_route *in = f->in_list + f->in_row[k], *end = f->in_list + f->in_row[k + 1];
+    for (; in < end; in++) {
+        const route_slot *sl = &f->slot[in->rank];
+        if (sl->round != f->round) continue;
+        cx_tile_deliver_run(t, in->run, sl->first.value, sl->first.due_ms, sl->first.gen_ms);
+        for (int32_t x = sl->more; x >= 0; x = f->extra[x].next) {
+            const sent_spike *sp = &f->extra[x].spike;
+            cx_tile_deliver_run(t, in->run, sp->value, sp->due_ms, sp->gen_ms);
+        }
+    }
+}
+
+/* Ends a round of sends: every tile has pulled its spikes. */
+static void clear_sent(cx_exec *e)
+{
+    e->fast->round++;
+    e->fast->sent_any = 0;
+    e->fast->n_extra = 0;
+}
+
+/* Every simulated tile takes the spikes that reached it, then steps. */
+static void step_tiles(cx_exec *e)
+{
+    for (int k = 0; k < e->p->n_tiles; k++)
+        if (e->tiles[k]) {
+            flush(e, k);
+            cx_tile_step(e->tiles[k]);
+        }
+    clear_sent(e);
+}
+
+/* Sends a spike of route r through the routers, emitted on chip `from` (the
+ * host: each destination chip's host port); without the router, keeps it for
+ * the tiles of its chip and queues it for those of other chips. */
 static cx_status send(cx_exec *e, int r_index, double gen_ms, double value)
 {
     const cx_prog_route *r = &e->p->routes[r_index];
     double due = gen_ms + r->due_offset_ms;
     int from = r->src_tile >= 0 ? chip_of_tile(e, r->src_tile) : -1;
     if (!e->o.router) {
+        int kept = 0;
         for (int d = 0; d < r->n_dests; d++) {
             int k = r->dests[d], c = chip_of_tile(e, k);
             if (from < 0 || c == from) {
-                if (e->owned[c]) cx_tile_deliver_value(e->tiles[k], r->key, value, due, gen_ms);
+                if (e->owned[c] && !kept) {
+                    CX_TRY(keep_sent(e, r_index, value, due, gen_ms));
+                    kept = 1;
+                }
             } else {
                 CX_TRY(cx_exec_remote_push(e, from, k, r->key, value, due, gen_ms));
             }
@@ -400,10 +655,14 @@ static void probes(const cx_exec *e, double *const *rec, int t)
     }
 }
 
+/* Tiles send in chip and mesh-node order, somas in index order: increasing
+ * AER keys, so each tile receives a step's spikes in the order of its
+ * synapse table. */
 static cx_status emit(cx_exec *e, double gen_ms)
 {
-    for (int k = 0; k < e->p->n_tiles; k++) {
-        if (!e->tiles[k]) continue;
+    for (int id = 0; id < e->n_chips * e->nodes; id++) {
+        int k = e->tile_of_node[id];
+        if (k < 0 || !e->tiles[k]) continue;
         const uint32_t *somas;
         size_t n = cx_tile_spikes(e->tiles[k], &somas, NULL);
         const double *vals = cx_tile_spike_values(e->tiles[k]);
@@ -440,8 +699,11 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
     const double h = p->step_ms;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int k = 0; k < p->n_tiles; k++)
+    for (int k = 0; k < p->n_tiles; k++) {
         if (e->tiles[k]) cx_tile_reset(e->tiles[k]);
+        if (e->fast->arrived_n) e->fast->arrived_n[k] = 0;
+    }
+    clear_sent(e);
     if (e->board) {
         size_t need = (size_t)(T > 0 ? T : 1) * (size_t)e->n_chips * (size_t)(p->n_outputs + 1);
         if (need > e->partial_cap) {
@@ -463,8 +725,7 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
         if (st == CX_OK && e->o.router)
             st = cx_exec_advance(e, cycle_at(e, e->base_ms + t * h) + 1);
         if (st != CX_OK) break;
-        for (int k = 0; k < p->n_tiles; k++)
-            if (e->tiles[k]) cx_tile_step(e->tiles[k]);
+        step_tiles(e);
         outputs(e, y + (size_t)t * p->n_outputs,
                 e->partial + (size_t)t * (size_t)e->n_chips * (size_t)p->n_outputs);
         if (rec) probes(e, rec, t);
@@ -473,6 +734,9 @@ cx_status cx_exec_sample(cx_exec *e, const double *x, int T, double *y, double *
         if (st == CX_OK && e->board && !e->o.router) st = cx_exec_remote_flush(e);
     }
     if (st == CX_OK && e->o.router) st = cx_exec_advance(e, CX_NOC_NEVER); /* drain */
+    for (int k = 0; k < p->n_tiles; k++) /* as the router's drain: counted, then reset */
+        if (e->tiles[k]) flush(e, k);
+    clear_sent(e);
     if (st == CX_OK && e->board) st = finish_board_sample(e, T, y, rec);
     if (st == CX_OK) st = collect_stats(e, (uint64_t)T);
     e->stats.samples++;

@@ -66,6 +66,7 @@ struct cx_exec {
     cx_noc_chip_link *links; /* [n_links][2]: direction a -> b, b -> a */
     cx_relay *relays;        /* produced at this rank's ports in the current window */
     size_t n_relays, cap_relays;
+    struct cx_exec_fast *fast; /* delivery batches and route slots (exec.c) */
     cx_remote_spike *remote;
     size_t n_remote, cap_remote;
     uint32_t *seq;   /* [n_chips] */

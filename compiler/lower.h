@@ -14,6 +14,23 @@ cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const c
 cx_status cx_lower_elm(const cx_elm_model *m, const cx_chip_config *chip, const char *model_dir,
                        cx_program **out);
 
+/* What a program tile of a GLIFR placement holds: neurons, input synapses
+ * with a nonzero weight, lateral edges from its own neurons (self loops
+ * included) and from other tiles' neurons. */
+typedef struct {
+    long n, inputs, local, remote;
+} cx_glifr_part;
+
+/* Counts of every tile of a placement (part[i] in 0 .. n_tiles-1). */
+cx_status cx_glifr_parts(const cx_glifr_model *m, const int *part, int n_tiles, cx_glifr_part *out);
+
+/* 1: the tile's local lateral input goes through a crossbar of delayed soma
+ * rates; 0: through its synapse table, as graded spikes routed back to the
+ * tile. The crossbar when only it fits, the synapse table when only it fits
+ * (or there is nothing local), else the cheaper per step in energy. Placement
+ * and lowering decide with this one function. */
+int cx_glifr_local_crossbar(const cx_chip_config *chip, const cx_glifr_part *p);
+
 /* GLIFR with neuron i on program tile part[i] (0 .. n_tiles-1). */
 cx_status cx_lower_glifr(const cx_glifr_model *m, const cx_chip_config *chip, const char *model_dir,
                          const int *part, int n_tiles, cx_program **out);

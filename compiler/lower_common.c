@@ -94,51 +94,54 @@ cx_status cx_lower_probe(cx_program *p, const char *name, int groups, size_t n, 
 
 /* ------------------------------------------------------------ scaling */
 
-static int reads_state(cx_tile_sig s, int c)
+/* Factor of the state a signal reads (1 for anything but a state). */
+static double state_factor(cx_tile_sig s, const double *k)
 {
-    return s.kind == CX_TILE_SIG_STATE && s.index == c;
+    return s.kind == CX_TILE_SIG_STATE ? k[s.index] : 1.0;
 }
 
-/* x_c becomes x_c / k: the compartment's inputs shrink by k, its readers
- * weigh it k times more. Powers of two keep this exact in binary. */
-static void scale_comp(cx_program *p, int ti, int c, double k)
+/* x_c becomes x_c / k[c] for every compartment of a tile at once: a
+ * compartment's inputs shrink by k, its readers weigh it k times more, in
+ * one pass over the tile's terms. Powers of two keep this exact in binary. */
+static void scale_tile(cx_program *p, int ti, const double *k)
 {
     cx_prog_tile *t = &p->tiles[ti];
-    cx_tile_comp_spec *s = &t->comps[c];
-    s->gain /= k;
-    s->offset /= k;
-    s->x0 /= k;
-    s->v0 /= k;
-    for (size_t q = 0; q < s->n_cond; q++)
-        t->conds[t->comp_cond0[c] + q].reversal /= k;
+    for (size_t c = 0; c < t->n_comps; c++) {
+        if (k[c] == 1.0) continue;
+        cx_tile_comp_spec *s = &t->comps[c];
+        s->gain /= k[c];
+        s->offset /= k[c];
+        s->x0 /= k[c];
+        s->v0 /= k[c];
+        for (size_t q = 0; q < s->n_cond; q++)
+            t->conds[t->comp_cond0[c] + q].reversal /= k[c];
+        t->comp_scale[c] *= k[c];
+    }
     for (size_t q = 0; q < t->n_terms; q++)
-        if (reads_state(t->terms[q].sig, c)) t->terms[q].weight *= k;
+        t->terms[q].weight *= state_factor(t->terms[q].sig, k);
     for (size_t q = 0; q < t->n_conds; q++)
-        if (reads_state(t->conds[q].sig, c)) t->conds[q].weight *= k;
+        t->conds[q].weight *= state_factor(t->conds[q].sig, k);
     for (size_t q = 0; q < t->n_rterms; q++)
-        if (reads_state(t->rterms[q].sig, c)) t->rterms[q].weight *= k;
+        t->rterms[q].weight *= state_factor(t->rterms[q].sig, k);
     for (size_t d = 0; d < t->n_dends; d++) {
         const cx_tile_dendrite_spec *ds = &t->dends[d];
         for (size_t in = 0; in < ds->n_in; in++) {
-            if (!reads_state(t->dend_sigs[t->dend_in0[d] + in], c)) continue;
+            double f = state_factor(t->dend_sigs[t->dend_in0[d] + in], k);
+            if (f == 1.0) continue;
             for (size_t r = 0; r < ds->n_out; r++)
-                t->dend_vals[t->dend_w0[d] + r * ds->n_in + in] *= k;
+                t->dend_vals[t->dend_w0[d] + r * ds->n_in + in] *= f;
         }
     }
     for (size_t m = 0; m < t->n_somas; m++) {
         cx_tile_soma_spec *so = &t->somas[m];
-        if (!reads_state(so->input, c)) continue;
-        so->threshold /= k;
+        double f = state_factor(so->input, k);
+        if (f == 1.0) continue;
+        so->threshold /= f;
         if (so->kind == CX_TILE_SOMA_SIGMOID)
-            so->width /= k;
+            so->width /= f;
         else
-            so->reset /= k;
+            so->reset /= f;
     }
-    for (int q = 0; q < p->n_probes; q++)
-        for (size_t i = 0; i < p->probes[q].n; i++)
-            if (p->probes[q].tile[i] == ti && reads_state(p->probes[q].sig[i], c))
-                p->probes[q].scale[i] *= k;
-    t->comp_scale[c] *= k;
 }
 
 static double pow2_at_least(double r)
@@ -154,41 +157,64 @@ size_t cx_lower_scale(cx_program *p, const cx_chip_config *chip, double *const *
     double gain_floor = 8.0 * chip->tile.compartment.gain_max /
                         (ldexp(1.0, chip->tile.compartment.param_bits - 1) - 1.0);
     size_t over = 0;
-    for (int ti = 0; ti < p->n_tiles; ti++) {
+    double **kc = calloc((size_t)p->n_tiles + 1, sizeof *kc); /* factors, for the probes */
+    double **kr = calloc((size_t)p->n_tiles + 1, sizeof *kr); /* readout factors */
+    for (int ti = 0; kc && kr && ti < p->n_tiles; ti++) {
         cx_prog_tile *t = &p->tiles[ti];
+        kc[ti] = malloc((t->n_comps + 1) * sizeof **kc);
+        kr[ti] = malloc((t->n_readouts + 1) * sizeof **kr);
+        if (!kc[ti] || !kr[ti]) break;
+        int any = 0;
         for (size_t c = 0; c < t->n_comps; c++) {
-            double m = max_abs[ti][c];
+            double m = max_abs[ti][c], k = 1.0;
+            kc[ti][c] = 1.0;
             if (!(m > 0) || !isfinite(m)) continue;
-            double k = pow2_at_least(m / rail);
+            k = pow2_at_least(m / rail);
             double g = fabs(t->comps[c].gain);
             while (k > 1 && g > 0 && g / k < gain_floor)
                 k *= 0.5;
-            if (k > 1) scale_comp(p, ti, (int)c, k);
+            kc[ti][c] = k;
+            any |= k > 1;
             if (m / k > rail / headroom) over++;
         }
-        if (!readout_max) continue;
+        if (any) scale_tile(p, ti, kc[ti]);
         for (size_t r = 0; r < t->n_readouts; r++) {
-            double k = pow2_at_least(readout_max[ti][r] / rail);
+            double k = readout_max ? pow2_at_least(readout_max[ti][r] / rail) : 1.0;
+            kr[ti][r] = k;
             if (k == 1) continue;
             for (size_t q = 0; q < t->readouts[r].n_terms; q++)
                 t->rterms[t->readout_term0[r] + q].weight /= k;
             t->readouts[r].bias /= k;
-            for (size_t q = 0; q < p->out_row[p->n_outputs]; q++)
-                if (p->out_tile[q] == ti && p->out_chan[q] == (int)r) p->out_scale[q] *= k;
         }
     }
-    for (int ti = 0; ti < p->n_tiles; ti++)
+    for (size_t q = 0; kr && q < p->out_row[p->n_outputs]; q++)
+        if (kr[p->out_tile[q]]) p->out_scale[q] *= kr[p->out_tile[q]][p->out_chan[q]];
+    for (int q = 0; kc && q < p->n_probes; q++)
+        for (size_t i = 0; i < p->probes[q].n; i++) {
+            const double *k = kc[p->probes[q].tile[i]];
+            if (k) p->probes[q].scale[i] *= state_factor(p->probes[q].sig[i], k);
+        }
+    for (int ti = 0; ti < p->n_tiles; ti++) {
+        if (kc) free(kc[ti]);
+        if (kr) free(kr[ti]);
         cx_prog_tile_link(&p->tiles[ti]);
+    }
+    free(kc);
+    free(kr);
     return over;
 }
 
 cx_status cx_lower_route(cx_program *p, uint32_t key, int src_tile, int src_index, double due,
                          const int *dests, int n)
 {
-    cx_prog_route *r = realloc(p->routes, (size_t)(p->n_routes + 1) * sizeof *r);
-    if (!r) return cx_fail(CX_ERR_NOMEM, "out of memory");
-    p->routes = r;
-    r = &r[p->n_routes];
+    if (p->n_routes >= p->cap_routes) { /* doubling: a route per neuron stays O(H) */
+        int cap = p->n_routes < 8 ? 16 : 2 * p->n_routes;
+        cx_prog_route *grown = realloc(p->routes, (size_t)cap * sizeof *grown);
+        if (!grown) return cx_fail(CX_ERR_NOMEM, "out of memory");
+        p->routes = grown;
+        p->cap_routes = cap;
+    }
+    cx_prog_route *r = &p->routes[p->n_routes];
     *r = (cx_prog_route){.key = key,
                          .src_tile = src_tile,
                          .src_index = src_index,

@@ -10,12 +10,15 @@
  * With tau = -dt / ln(1 - dt k) the exact first-order step reproduces the
  * forward-Euler update of the model: x' = (1 - dt k) x + dt k d.
  *
- * Lateral input S_{t-d} W_lat: sources on the same tile go through a
- * crossbar reading the delayed soma rates (analog, on the tile); sources on
- * other tiles arrive as graded spikes through the synapse table, due d - 1
- * steps after their emission at the end of step t - d. Inputs x_t arrive as
- * graded spikes from the host, due at the start of step t. Readouts are
- * partial sums per tile, added by the host. */
+ * Lateral input S_{t-d} W_lat: sources on other tiles arrive as graded
+ * spikes through the synapse table, due d - 1 steps after their emission at
+ * the end of step t - d. Sources on the same tile go through a crossbar
+ * reading the delayed soma rates (analog, on the tile) when the tile's local
+ * block is dense enough (cx_glifr_local_crossbar); otherwise they take the
+ * synapse table too, their spikes routed back to their own tile. Inputs x_t
+ * arrive as graded spikes from the host, due at the start of step t.
+ * Readouts are partial sums per tile, added by the host. Every pass is
+ * O(H + nnz) (plus n^2 per crossbar). */
 #define _POSIX_C_SOURCE 200809L
 #include "lower.h"
 
@@ -97,23 +100,26 @@ static cx_status add_neuron(cx_prog_tile *t, const cx_glifr_model *m, const cx_c
     return CX_OK;
 }
 
-/* Every tile's local lateral crossbar: delayed rates of its own neurons in,
- * one output per local neuron. Returns the dendrite-signal offset. */
-static cx_status add_lateral(cx_prog_tile *t, const cx_glifr_model *m, const int *members, int n)
+/* A tile's local lateral crossbar: delayed rates of its own neurons in,
+ * one output per local neuron (row r = local target, column a = local source). */
+static cx_status add_lateral(cx_prog_tile *t, const cx_glifr_model *m, const int *members, int n,
+                             const int *part, const neuron_site *site)
 {
-    const int H = m->hidden;
     cx_tile_sig *in = malloc((size_t)n * sizeof *in);
-    double *w = malloc((size_t)n * (size_t)n * sizeof *w);
+    double *w = calloc((size_t)n * (size_t)n, sizeof *w);
     if (!in || !w) {
         free(in);
         free(w);
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
-    for (int a = 0; a < n; a++)
+    for (int a = 0; a < n; a++) {
+        int j = members[a];
         in[a] = (cx_tile_sig){CX_TILE_SIG_SOMA, a, m->delay_steps};
-    for (int r = 0; r < n; r++)
-        for (int a = 0; a < n; a++)
-            w[(size_t)r * n + a] = m->w_lat[(size_t)members[a] * H + members[r]];
+        for (int64_t q = m->lat_row[j]; q < m->lat_row[j + 1]; q++) {
+            int i = m->lat_col[q];
+            if (part[i] == part[j]) w[(size_t)site[i].local * n + a] = m->lat_w[q];
+        }
+    }
     cx_tile_dendrite_spec d = {.n_in = (size_t)n,
                                .n_out = (size_t)n,
                                .inputs = in,
@@ -126,68 +132,98 @@ static cx_status add_lateral(cx_prog_tile *t, const cx_glifr_model *m, const int
     return rc < 0 ? cx_fail(CX_ERR_NOMEM, "out of memory") : CX_OK;
 }
 
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Scratch of the lowering, all O(H + K). */
+typedef struct {
+    neuron_site *site;
+    int *order;        /* neurons grouped by tile, index order within a tile */
+    int *start;        /* [K + 1] offsets into order */
+    int *dests, *mark; /* a source's destination tiles; tile -> last source that used it */
+    int *xbar;         /* [K] local lateral input on the crossbar */
+    cx_glifr_part *parts;
+} lower_ws;
+
+/* Adds the synapse of a weight w onto neuron i's V, noting i's tile as a
+ * destination of source `stamp`. */
+static cx_status add_input(cx_program *p, const cx_glifr_model *m, lower_ws *w, const int *part,
+                           uint32_t key, int i, double weight, int stamp, int *nd)
+{
+    int k = part[i];
+    cx_prog_tile *t = &p->tiles[k];
+    double gain = t->comps[w->site[i].v].gain;
+    if (cx_prog_add_synapse(t, key, w->site[i].v, weight / (m->dtk_m[i] * gain)) < 0)
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (w->mark[k] != stamp) {
+        w->mark[k] = stamp;
+        w->dests[(*nd)++] = k;
+    }
+    return CX_OK;
+}
+
 static cx_status lower(cx_program *p, const cx_glifr_model *m, const cx_chip_config *chip,
-                       const int *part, int K, neuron_site *site, int *members, int *dests)
+                       const int *part, int K, lower_ws *w)
 {
     const int H = m->hidden, NI = m->n_in, O = m->n_out, J = m->num_asc;
     const double h = m->dt_ms;
+    neuron_site *site = w->site;
     cx_aer_format fmt = cx_aer_format_default();
+    CX_TRY(cx_glifr_parts(m, part, K, w->parts));
+    for (int i = 0; i < H; i++)
+        w->start[part[i] + 1]++;
+    for (int k = 0; k < K; k++)
+        w->start[k + 1] += w->start[k];
+    for (int i = 0; i < H; i++) { /* w->mark as fill pointers, reset below */
+        int k = part[i];
+        w->order[w->start[k] + w->mark[k]++] = i;
+    }
     /* neurons tile by tile, in index order */
     for (int k = 0; k < K; k++) {
         cx_prog_tile *t = &p->tiles[k];
-        int n = 0;
-        for (int i = 0; i < H; i++)
-            if (part[i] == k) members[n++] = i;
+        const int *members = w->order + w->start[k];
+        int n = w->start[k + 1] - w->start[k];
+        w->mark[k] = -1;
         if (n == 0) continue;
-        CX_TRY(add_lateral(t, m, members, n));
         for (int a = 0; a < n; a++) {
             site[members[a]].tile = k;
-            CX_TRY(add_neuron(t, m, chip, members[a], 0, a, &site[members[a]]));
+            site[members[a]].local = a;
         }
+        w->xbar[k] = cx_glifr_local_crossbar(chip, &w->parts[k]);
+        if (w->xbar[k]) CX_TRY(add_lateral(t, m, members, n, part, site));
+        for (int a = 0; a < n; a++)
+            CX_TRY(add_neuron(t, m, chip, members[a], w->xbar[k] ? 0 : -1, a, &site[members[a]]));
     }
     /* host inputs: one route per channel to the tiles of its targets */
     for (int c = 0; c < NI; c++) {
         uint32_t key = cx_prog_host_key(chip, 0, c);
         int nd = 0;
-        for (int k = 0; k < K; k++) {
-            int used = 0;
-            for (int i = 0; i < H; i++) {
-                double w = m->w_in[(size_t)c * H + i];
-                if (part[i] != k || w == 0) continue;
-                cx_prog_tile *t = &p->tiles[k];
-                double gain = t->comps[site[i].v].gain;
-                if (cx_prog_add_synapse(t, key, site[i].v, w / (m->dtk_m[i] * gain)) < 0)
-                    return cx_fail(CX_ERR_NOMEM, "out of memory");
-                used = 1;
-            }
-            if (used) dests[nd++] = k;
+        for (int i = 0; i < H; i++) {
+            double wc = m->w_in[(size_t)c * H + i];
+            if (wc != 0) CX_TRY(add_input(p, m, w, part, key, i, wc, c, &nd));
         }
-        if (nd) CX_TRY(cx_lower_route(p, key, -1, c, h, dests, nd));
+        qsort(w->dests, (size_t)nd, sizeof *w->dests, int_cmp);
+        if (nd) CX_TRY(cx_lower_route(p, key, -1, c, h, w->dests, nd));
     }
-    /* lateral connections across tiles: graded spikes */
+    /* lateral connections through the synapse table: graded spikes */
     for (int j = 0; j < H; j++) {
-        const cx_prog_tile *src = &p->tiles[site[j].tile];
-        uint32_t key = cx_aer_source_id(&fmt, cx_prog_tile_id(chip, src), (uint32_t)site[j].soma);
+        const int sj = site[j].tile;
+        uint32_t key =
+            cx_aer_source_id(&fmt, cx_prog_tile_id(chip, &p->tiles[sj]), (uint32_t)site[j].soma);
         int nd = 0;
-        for (int k = 0; k < K; k++) {
-            if (k == site[j].tile) continue;
-            int used = 0;
-            for (int i = 0; i < H; i++) {
-                double w = m->w_lat[(size_t)j * H + i];
-                if (part[i] != k || w == 0) continue;
-                cx_prog_tile *t = &p->tiles[k];
-                double gain = t->comps[site[i].v].gain;
-                if (cx_prog_add_synapse(t, key, site[i].v, w / (m->dtk_m[i] * gain)) < 0)
-                    return cx_fail(CX_ERR_NOMEM, "out of memory");
-                used = 1;
-            }
-            if (used) dests[nd++] = k;
+        for (int64_t q = m->lat_row[j]; q < m->lat_row[j + 1]; q++) {
+            int i = m->lat_col[q];
+            if (part[i] == sj && w->xbar[sj]) continue; /* on the crossbar */
+            CX_TRY(add_input(p, m, w, part, key, i, m->lat_w[q], NI + j, &nd));
         }
         if (!nd) continue;
-        p->tiles[site[j].tile].somas[site[j].soma].emit = 1;
+        qsort(w->dests, (size_t)nd, sizeof *w->dests, int_cmp);
+        p->tiles[sj].somas[site[j].soma].emit = 1;
         /* emitted at the end of step t, read at step t + d */
-        CX_TRY(cx_lower_route(p, key, site[j].tile, site[j].soma, (m->delay_steps - 1) * h, dests,
-                              nd));
+        CX_TRY(cx_lower_route(p, key, sj, site[j].soma, (m->delay_steps - 1) * h, w->dests, nd));
     }
     /* readouts: a partial sum per tile and output, the bias on the first */
     size_t nk = 0;
@@ -203,12 +239,17 @@ static cx_status lower(cx_program *p, const cx_glifr_model *m, const cx_chip_con
         p->out_bias[o] = m->b_out[o];
         for (int k = 0; k < K; k++) {
             size_t n = 0;
-            for (int i = 0; i < H; i++)
-                if (part[i] == k)
-                    terms[n++] = (cx_tile_term){{CX_TILE_SIG_SOMA, site[i].soma, 0},
-                                                m->w_out[(size_t)o * H + i]};
+            for (int a = w->start[k]; a < w->start[k + 1]; a++) {
+                int i = w->order[a];
+                terms[n++] = (cx_tile_term){{CX_TILE_SIG_SOMA, site[i].soma, 0},
+                                            m->w_out[(size_t)o * H + i]};
+            }
             if (!n) continue;
             int r = cx_prog_add_readout(&p->tiles[k], terms, n, 0.0);
+            if (r < 0) {
+                free(terms);
+                return cx_fail(CX_ERR_NOMEM, "out of memory");
+            }
             p->out_tile[nk] = k;
             p->out_chan[nk] = r;
             p->out_scale[nk] = 1.0;
@@ -246,21 +287,26 @@ cx_status cx_lower_glifr(const cx_glifr_model *m, const cx_chip_config *chip, co
                          const int *part, int n_tiles, cx_program **out)
 {
     *out = NULL;
-    if (m->silence)
+    if (m->sil_row)
         return cx_fail(CX_ERR_UNSUPPORTED,
                        "%s: silence_mult is not the identity; silenced neurons are not lowered",
                        model_dir);
     cx_program *p;
     CX_TRY(
         cx_lower_begin(chip, CX_KIND_GLIFR, model_dir, m->dt_ms, m->n_in, m->n_out, n_tiles, &p));
-    neuron_site *site = calloc((size_t)m->hidden, sizeof *site);
-    int *members = malloc((size_t)m->hidden * sizeof *members);
-    int *dests = malloc((size_t)(n_tiles + 1) * sizeof *dests);
-    cx_status st = site && members && dests ? lower(p, m, chip, part, n_tiles, site, members, dests)
-                                            : cx_fail(CX_ERR_NOMEM, "out of memory");
-    free(site);
-    free(members);
-    free(dests);
+    size_t H = (size_t)m->hidden, K = (size_t)n_tiles + 1;
+    lower_ws w = {.site = calloc(H, sizeof *w.site),
+                  .order = malloc(H * sizeof *w.order),
+                  .start = calloc(K, sizeof *w.start),
+                  .dests = malloc(K * sizeof *w.dests),
+                  .mark = calloc(K, sizeof *w.mark),
+                  .xbar = calloc(K, sizeof *w.xbar),
+                  .parts = malloc(K * sizeof *w.parts)};
+    cx_status st = w.site && w.order && w.start && w.dests && w.mark && w.xbar && w.parts
+                       ? lower(p, m, chip, part, n_tiles, &w)
+                       : cx_fail(CX_ERR_NOMEM, "out of memory");
+    free(w.site), free(w.order), free(w.start), free(w.dests), free(w.mark), free(w.xbar);
+    free(w.parts);
     for (int k = 0; k < p->n_tiles; k++)
         cx_prog_tile_link(&p->tiles[k]);
     if (st != CX_OK) {

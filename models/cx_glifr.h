@@ -3,13 +3,31 @@
  * Import of an upstream checkpoint folder (config.json + model.safetensors under
  * the GLIFRN state_dict keys) and the reference forward pass exactly as in
  * reference/glifr/MODEL.md §4: I_syn from the input and the delayed rate
- * S_{t-d}; ASCs from the undelayed S_{t-1}; V from the new ASCs; S = σ((V-V_th)/σ_V). */
+ * S_{t-d}; ASCs from the undelayed S_{t-1}; V from the new ASCs; S = σ((V-V_th)/σ_V).
+ *
+ * Lateral weights are held sparse (CSR by presynaptic neuron, zeros dropped),
+ * so memory is O(H + nnz). model.safetensors carries them in exactly one of
+ * two forms:
+ *   - dense, as upstream: neuron_layer.weight_lat [H, H] float, row =
+ *     presynaptic j, column = postsynaptic i (I_syn += S_{t-d} @ W_lat);
+ *   - sparse (cortile extension for large networks), the CSR of that same
+ *     matrix in three tensors:
+ *       neuron_layer.weight_lat.indptr   [H + 1] integer, indptr[0] = 0,
+ *                                        non-decreasing, indptr[H] = nnz
+ *       neuron_layer.weight_lat.indices  [nnz] integer, postsynaptic i in
+ *                                        0..H-1, strictly increasing in a row
+ *       neuron_layer.weight_lat.values   [nnz] float, finite
+ *     (scipy.sparse.csr_matrix(W_lat): indptr, indices, data).
+ * silence_mult [H, H] may be absent (the identity). The reference pass adds
+ * the lateral terms of each postsynaptic neuron in presynaptic order, as the
+ * dense product does, so both forms of one matrix give bitwise equal runs. */
 #ifndef CX_GLIFR_H
 #define CX_GLIFR_H
 
 #include "cx_status.h"
 
 #include <cJSON.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,7 +39,10 @@ typedef struct {
     double dt_ms, tau_ms, sigma_v, r_m, i0, v_reset, synaptic_delay_ms;
 
     double *w_in;     /* [n_in][H] */
-    double *w_lat;    /* [H][H], row = presynaptic */
+    int64_t lat_nnz;  /* nonzero lateral weights */
+    int64_t *lat_row; /* [H + 1] CSR by presynaptic neuron j */
+    int32_t *lat_col; /* [nnz] postsynaptic neuron i, ascending within a row */
+    double *lat_w;    /* [nnz] W_lat[j][i], nonzero */
     double *thresh;   /* [H] */
     double *dtk_m;    /* [H] dt * k_m, k_m = σ(trans_k_m) / dt */
     double *dtk_j;    /* [J][H] */
@@ -29,7 +50,11 @@ typedef struct {
     double *a_j;      /* [J][H] */
     double *w_out;    /* [n_out][H] */
     double *b_out;    /* [n_out] */
-    double *silence;  /* [H][H], NULL when it is the identity */
+    /* silence_mult in CSR by row (S <- S @ silence_mult); NULL when it is
+     * absent or the identity */
+    int64_t *sil_row;
+    int32_t *sil_col;
+    double *sil_w;
 } cx_glifr_model;
 
 /* Loads dir/model.safetensors with the constants of `config` (config.json
@@ -55,8 +80,8 @@ typedef struct {
 void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const double *x, int T,
                       double *y, const cx_glifr_record *rec);
 
-/* Multiply-adds of the dense products (input, lateral once S_{t-d} exists,
- * readout) over a T-step sample, for benchmarks. */
+/* Multiply-adds of the products (dense input and readout, the nonzero
+ * lateral weights once S_{t-d} exists) over a T-step sample, for benchmarks. */
 double cx_glifr_macs_per_sample(const cx_glifr_model *m, int T);
 
 #ifdef __cplusplus

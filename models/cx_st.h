@@ -56,6 +56,7 @@ typedef struct {
     size_t size;
     size_t ntensors;
     cx_st_tensor *tensors;
+    size_t *by_name; /* tensor indices sorted by name, for cx_st_find */
     size_t nmeta;
     char **meta_keys;
     char **meta_values;
@@ -103,6 +104,10 @@ cx_st_writer *cx_st_writer_alloc(void);
 void cx_st_writer_free(cx_st_writer *w);
 cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
                            const int64_t *shape, const void *data);
+/* cx_st_writer_add without the copy: the writer takes `data` (malloc'd,
+ * dtype x shape bytes) and frees it, also when the call fails. */
+cx_status cx_st_writer_take(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                            const int64_t *shape, void *data);
 cx_status cx_st_writer_meta(cx_st_writer *w, const char *key, const char *value);
 cx_status cx_st_writer_write(const cx_st_writer *w, const char *path);
 

@@ -4,6 +4,7 @@
 #include "cx_st.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,9 @@ void cx_glifr_free(cx_glifr_model *m)
 {
     if (!m) return;
     free(m->w_in);
-    free(m->w_lat);
+    free(m->lat_row);
+    free(m->lat_col);
+    free(m->lat_w);
     free(m->thresh);
     free(m->dtk_m);
     free(m->dtk_j);
@@ -24,7 +27,9 @@ void cx_glifr_free(cx_glifr_model *m)
     free(m->a_j);
     free(m->w_out);
     free(m->b_out);
-    free(m->silence);
+    free(m->sil_row);
+    free(m->sil_col);
+    free(m->sil_w);
     free(m);
 }
 
@@ -90,12 +95,172 @@ static cx_status read_sizes(cx_glifr_model *m, const cx_st_file *f, const cJSON 
     return check_size(cfg, label, "num_ascs", m->num_asc);
 }
 
+/* Element i of an integer tensor. */
+static int64_t get_int(const cx_st_tensor *t, size_t i)
+{
+    if (t->dtype != CX_DT_I64) return (int64_t)cx_st_get(t, i);
+    int64_t v;
+    memcpy(&v, t->data + 8 * i, 8);
+    return v;
+}
+
+static cx_status csr_alloc(const cx_st_file *f, int64_t H, int64_t nnz, int64_t **row,
+                           int32_t **col, double **w)
+{
+    *row = calloc((size_t)H + 1, sizeof **row);
+    *col = malloc((size_t)(nnz ? nnz : 1) * sizeof **col);
+    *w = malloc((size_t)(nnz ? nnz : 1) * sizeof **w);
+    if (!*row || !*col || !*w) return cx_fail(CX_ERR_NOMEM, "%s: out of memory", f->path);
+    return CX_OK;
+}
+
+/* CSR of a dense [H][H] tensor by row, zeros dropped, in two passes over
+ * the file's data (no dense copy). */
+static cx_status csr_from_dense(const cx_st_file *f, const char *name, int64_t H, int64_t **row,
+                                int32_t **col, double **w, int64_t *nnz)
+{
+    const cx_st_tensor *t;
+    CX_TRY(cx_st_require(f, name, CX_DTM_FLOAT, 2, (int64_t[]){H, H}, &t));
+    int64_t n = 0;
+    for (size_t i = 0; i < t->nelem; i++) {
+        double v = cx_st_get(t, i);
+        if (!isfinite(v))
+            return cx_fail(CX_ERR_VALUE, "%s: tensor '%s': element %zu is %s", f->path, name, i,
+                           isnan(v) ? "NaN" : "infinite");
+        n += v != 0;
+    }
+    CX_TRY(csr_alloc(f, H, n, row, col, w));
+    int64_t e = 0;
+    for (int64_t j = 0; j < H; j++) {
+        for (int64_t i = 0; i < H; i++) {
+            double v = cx_st_get(t, (size_t)(j * H + i));
+            if (v == 0) continue;
+            (*col)[e] = (int32_t)i;
+            (*w)[e++] = v;
+        }
+        (*row)[j + 1] = e;
+    }
+    *nnz = n;
+    return CX_OK;
+}
+
+/* CSR from the sparse extension (name.indptr, .indices, .values), validated:
+ * shapes, indptr from 0, non-decreasing, ending at nnz; indices in range and
+ * strictly increasing in each row; finite values. Explicit zeros are dropped. */
+static cx_status csr_from_sparse(const cx_st_file *f, const char *name, int64_t H, int64_t **row,
+                                 int32_t **col, double **w, int64_t *nnz)
+{
+    char kp[160], ki[160], kv[160];
+    snprintf(kp, sizeof kp, "%s.indptr", name);
+    snprintf(ki, sizeof ki, "%s.indices", name);
+    snprintf(kv, sizeof kv, "%s.values", name);
+    const char *keys[] = {kp, ki, kv};
+    for (int k = 0; k < 3; k++)
+        if (!cx_st_find(f, keys[k]))
+            return cx_fail(CX_ERR_MISSING,
+                           "%s: sparse '%s' needs '%s', '%s' and '%s'; missing tensor '%s'",
+                           f->path, name, kp, ki, kv, keys[k]);
+    const cx_st_tensor *tp, *ti, *tv;
+    CX_TRY(cx_st_require(f, kp, CX_DTM_INT, 1, (int64_t[]){H + 1}, &tp));
+    CX_TRY(cx_st_require(f, ki, CX_DTM_INT, 1, (int64_t[]){-1}, &ti));
+    const int64_t n = ti->shape[0];
+    CX_TRY(cx_st_require(f, kv, CX_DTM_FLOAT, 1, (int64_t[]){n}, &tv));
+    int64_t first = get_int(tp, 0), last = get_int(tp, (size_t)H);
+    if (first != 0)
+        return cx_fail(CX_ERR_VALUE, "%s: tensor '%s': entry 0 is %lld, must be 0", f->path, kp,
+                       (long long)first);
+    if (last != n)
+        return cx_fail(CX_ERR_VALUE,
+                       "%s: tensor '%s': last entry is %lld but '%s' has %lld elements", f->path,
+                       kp, (long long)last, ki, (long long)n);
+    int64_t kept = 0;
+    for (int64_t j = 0; j < H; j++) {
+        int64_t b = get_int(tp, (size_t)j), e = get_int(tp, (size_t)j + 1);
+        if (e < b)
+            return cx_fail(CX_ERR_VALUE,
+                           "%s: tensor '%s': not non-decreasing: entry %lld is %lld after %lld",
+                           f->path, kp, (long long)(j + 1), (long long)e, (long long)b);
+        for (int64_t q = b; q < e; q++) {
+            int64_t c = get_int(ti, (size_t)q);
+            if (c < 0 || c >= H)
+                return cx_fail(CX_ERR_VALUE,
+                               "%s: tensor '%s': element %lld (row %lld) is %lld, outside 0..%lld",
+                               f->path, ki, (long long)q, (long long)j, (long long)c,
+                               (long long)(H - 1));
+            if (q > b && c <= get_int(ti, (size_t)q - 1))
+                return cx_fail(CX_ERR_VALUE,
+                               "%s: tensor '%s': row %lld is not sorted and unique (column %lld "
+                               "after %lld at element %lld)",
+                               f->path, ki, (long long)j, (long long)c,
+                               (long long)get_int(ti, (size_t)q - 1), (long long)q);
+            double v = cx_st_get(tv, (size_t)q);
+            if (!isfinite(v))
+                return cx_fail(CX_ERR_VALUE, "%s: tensor '%s': element %lld is %s", f->path, kv,
+                               (long long)q, isnan(v) ? "NaN" : "infinite");
+            kept += v != 0;
+        }
+    }
+    CX_TRY(csr_alloc(f, H, kept, row, col, w));
+    int64_t e = 0;
+    for (int64_t j = 0; j < H; j++) {
+        for (int64_t q = get_int(tp, (size_t)j); q < get_int(tp, (size_t)j + 1); q++) {
+            double v = cx_st_get(tv, (size_t)q);
+            if (v == 0) continue;
+            (*col)[e] = (int32_t)get_int(ti, (size_t)q);
+            (*w)[e++] = v;
+        }
+        (*row)[j + 1] = e;
+    }
+    *nnz = kept;
+    return CX_OK;
+}
+
+/* The lateral weights from exactly one of the dense and the sparse form. */
+static cx_status load_lateral(cx_glifr_model *m, const cx_st_file *f)
+{
+    static const char *name = "neuron_layer.weight_lat";
+    int dense = cx_st_find(f, name) != NULL;
+    int sparse = cx_st_find(f, "neuron_layer.weight_lat.indptr") ||
+                 cx_st_find(f, "neuron_layer.weight_lat.indices") ||
+                 cx_st_find(f, "neuron_layer.weight_lat.values");
+    if (dense && sparse)
+        return cx_fail(CX_ERR_FORMAT,
+                       "%s: both the dense '%s' and its sparse form ('%s.indptr', '.indices', "
+                       "'.values') are present; keep one",
+                       f->path, name, name);
+    if (!dense && !sparse)
+        return cx_fail(CX_ERR_MISSING,
+                       "%s: missing tensor '%s' (or its sparse form '%s.indptr', '.indices', "
+                       "'.values')",
+                       f->path, name, name);
+    if (dense)
+        return csr_from_dense(f, name, m->hidden, &m->lat_row, &m->lat_col, &m->lat_w, &m->lat_nnz);
+    return csr_from_sparse(f, name, m->hidden, &m->lat_row, &m->lat_col, &m->lat_w, &m->lat_nnz);
+}
+
+/* silence_mult: dropped when it is the identity. */
+static cx_status load_silence(cx_glifr_model *m, const cx_st_file *f)
+{
+    const int64_t H = m->hidden;
+    int64_t nnz = 0;
+    if (!cx_st_find(f, "silence_mult")) return CX_OK;
+    CX_TRY(csr_from_dense(f, "silence_mult", H, &m->sil_row, &m->sil_col, &m->sil_w, &nnz));
+    int identity = nnz == H;
+    for (int64_t j = 0; j < H && identity; j++)
+        identity = m->sil_row[j] == j && m->sil_col[j] == j && m->sil_w[j] == 1.0;
+    if (identity) {
+        free(m->sil_row), free(m->sil_col), free(m->sil_w);
+        m->sil_row = NULL, m->sil_col = NULL, m->sil_w = NULL;
+    }
+    return CX_OK;
+}
+
 static cx_status load_tensors(cx_glifr_model *m, const cx_st_file *f)
 {
     int64_t H = m->hidden, J = m->num_asc;
     double *tk, *tkj, *trj;
     CX_TRY(cx_st_read_f64(f, "neuron_layer.weight_iv", 2, (int64_t[]){m->n_in, H}, &m->w_in));
-    CX_TRY(cx_st_read_f64(f, "neuron_layer.weight_lat", 2, (int64_t[]){H, H}, &m->w_lat));
+    CX_TRY(load_lateral(m, f));
     CX_TRY(cx_st_read_f64(f, "neuron_layer.thresh", 2, (int64_t[]){1, H}, &m->thresh));
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_m", 2, (int64_t[]){1, H}, &tk));
     m->dtk_m = tk;
@@ -110,17 +275,7 @@ static cx_status load_tensors(cx_glifr_model *m, const cx_st_file *f)
     CX_TRY(cx_st_read_f64(f, "neuron_layer.a_j", 3, (int64_t[]){J, 1, H}, &m->a_j));
     CX_TRY(cx_st_read_f64(f, "output_linear.weight", 2, (int64_t[]){m->n_out, H}, &m->w_out));
     CX_TRY(cx_st_read_f64(f, "output_linear.bias", 1, (int64_t[]){m->n_out}, &m->b_out));
-    if (cx_st_find(f, "silence_mult")) {
-        CX_TRY(cx_st_read_f64(f, "silence_mult", 2, (int64_t[]){H, H}, &m->silence));
-        int identity = 1;
-        for (int64_t i = 0; i < H * H && identity; i++)
-            identity = m->silence[i] == (i / H == i % H ? 1.0 : 0.0);
-        if (identity) {
-            free(m->silence);
-            m->silence = NULL;
-        }
-    }
-    return CX_OK;
+    return load_silence(m, f);
 }
 
 cx_status cx_glifr_load(const char *dir, const cJSON *config, const char *config_label,
@@ -180,6 +335,20 @@ void cx_glifr_workspace_free(cx_glifr_workspace *ws)
     free(ws);
 }
 
+/* out[i] += Σ_j in[j] W[j][i] over the CSR rows of W, in row order like
+ * the dense product (whose zero terms leave out unchanged). */
+static void row_times_csr(const double *restrict in, const int64_t *restrict row,
+                          const int32_t *restrict col, const double *restrict w, int rows,
+                          double *restrict out)
+{
+    for (int j = 0; j < rows; j++) {
+        double a = in[j];
+        if (a == 0) continue;
+        for (int64_t q = row[j]; q < row[j + 1]; q++)
+            out[col[q]] += a * w[q];
+    }
+}
+
 /* out[h] += Σ_p in[p] W[p][h], in row order like a row vector times W */
 static void row_times_matrix(const double *restrict in, const double *restrict w, int rows, int cols,
                              double *restrict out)
@@ -206,7 +375,7 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
         double *S_delayed = ws->S_ring + (size_t)(t % d) * H; /* S_{t-d}, zero while t < d */
         memset(ws->I_syn, 0, (size_t)H * sizeof(double));
         row_times_matrix(x + (size_t)t * m->n_in, m->w_in, m->n_in, H, ws->I_syn);
-        row_times_matrix(S_delayed, m->w_lat, H, H, ws->I_syn);
+        row_times_csr(S_delayed, m->lat_row, m->lat_col, m->lat_w, H, ws->I_syn);
         for (int j = 0; j < J; j++) {
             double *I = ws->I_asc + (size_t)j * H;
             const double *r = m->r_j + (size_t)j * H, *a = m->a_j + (size_t)j * H;
@@ -222,9 +391,9 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
                        (1.0 - m->dtk_m[h]) * V - dt_tau * ws->S_prev[h] * (V - m->v_reset);
             ws->S_new[h] = sigmoid((ws->V[h] - m->thresh[h]) / m->sigma_v);
         }
-        if (m->silence) {
+        if (m->sil_row) {
             memset(ws->tmp, 0, (size_t)H * sizeof(double));
-            row_times_matrix(ws->S_new, m->silence, H, H, ws->tmp);
+            row_times_csr(ws->S_new, m->sil_row, m->sil_col, m->sil_w, H, ws->tmp);
             memcpy(ws->S_new, ws->tmp, (size_t)H * sizeof(double));
         }
         memcpy(ws->S_prev, ws->S_new, (size_t)H * sizeof(double));
@@ -250,5 +419,5 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
 double cx_glifr_macs_per_sample(const cx_glifr_model *m, int T)
 {
     double H = m->hidden, lateral_steps = T > m->delay_steps ? T - m->delay_steps : 0;
-    return T * (m->n_in + m->n_out) * H + lateral_steps * H * H;
+    return T * (m->n_in + m->n_out) * H + lateral_steps * (double)m->lat_nnz;
 }

@@ -63,6 +63,7 @@ void cx_st_close(cx_st_file *f)
     free(f->meta_keys);
     free(f->meta_values);
     free(f->tensors);
+    free(f->by_name);
     free(f->buf);
     free(f->path);
     free(f);
@@ -150,6 +151,36 @@ static cx_status parse_entry(cx_st_file *f, const cJSON *item, size_t data_size,
     return CX_OK;
 }
 
+typedef struct {
+    const char *name;
+    size_t index;
+} named_index;
+
+static int named_index_cmp(const void *a, const void *b)
+{
+    return strcmp(((const named_index *)a)->name, ((const named_index *)b)->name);
+}
+
+/* Names sorted once, so a lookup is a binary search (program files hold
+ * tens of tensors per tile). */
+static cx_status index_names(cx_st_file *f)
+{
+    size_t n = f->ntensors;
+    named_index *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    f->by_name = malloc((n ? n : 1) * sizeof *f->by_name);
+    if (!tmp || !f->by_name) {
+        free(tmp);
+        return cx_fail(CX_ERR_NOMEM, "%s: out of memory", f->path);
+    }
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (named_index){f->tensors[i].name, i};
+    qsort(tmp, n, sizeof *tmp, named_index_cmp);
+    for (size_t i = 0; i < n; i++)
+        f->by_name[i] = tmp[i].index;
+    free(tmp);
+    return CX_OK;
+}
+
 cx_status cx_st_parse(const char *label, uint8_t *buf, size_t size, cx_st_file **out)
 {
     *out = NULL;
@@ -196,6 +227,7 @@ cx_status cx_st_parse(const char *label, uint8_t *buf, size_t size, cx_st_file *
             st = parse_entry(f, item, data_size, &f->tensors[f->ntensors++]);
         if (st != CX_OK) goto done;
     }
+    st = index_names(f);
 done:
     cJSON_Delete(header);
     if (st != CX_OK) {
@@ -217,8 +249,16 @@ cx_status cx_st_open(const char *path, cx_st_file **out)
 
 const cx_st_tensor *cx_st_find(const cx_st_file *f, const char *name)
 {
-    for (size_t i = 0; i < f->ntensors; i++)
-        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    size_t lo = 0, hi = f->ntensors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->tensors[f->by_name[mid]].name, name);
+        if (c == 0) return &f->tensors[f->by_name[mid]];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 
@@ -391,8 +431,44 @@ typedef struct {
 struct cx_st_writer {
     writer_entry *entries;
     size_t n, cap;
+    size_t *slots; /* names: open addressing, entry index + 1 (0: empty) */
+    size_t mask;
     cJSON *meta;
 };
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* Slot of name, or of the empty slot where it would go. */
+static size_t name_slot(const cx_st_writer *w, const char *name)
+{
+    size_t i = name_hash(name) & w->mask;
+    while (w->slots[i] && strcmp(w->entries[w->slots[i] - 1].name, name) != 0)
+        i = (i + 1) & w->mask;
+    return i;
+}
+
+/* Keeps the name table at most half full. */
+static int names_reserve(cx_st_writer *w, size_t n)
+{
+    if (w->slots && 2 * n <= w->mask + 1) return 1;
+    size_t cap = w->slots ? 2 * (w->mask + 1) : 64;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) return 0;
+    free(w->slots);
+    w->slots = slots;
+    w->mask = cap - 1;
+    for (size_t i = 0; i < w->n; i++)
+        w->slots[name_slot(w, w->entries[i].name)] = i + 1;
+    return 1;
+}
 
 cx_st_writer *cx_st_writer_alloc(void)
 {
@@ -413,18 +489,21 @@ void cx_st_writer_free(cx_st_writer *w)
         free(w->entries[i].data);
     }
     free(w->entries);
+    free(w->slots);
     cJSON_Delete(w->meta);
     free(w);
 }
 
-cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
-                           const int64_t *shape, const void *data)
+/* Appends an entry for data (owned when take, else copied). */
+static cx_status writer_push(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                             const int64_t *shape, const void *data, void *take)
 {
     if (ndim < 0 || ndim > CX_ST_MAX_DIMS || dtype >= CX_DT_COUNT)
         return cx_fail(CX_ERR_VALUE, "tensor '%s': invalid dtype or rank", name);
-    for (size_t i = 0; i < w->n; i++)
-        if (strcmp(w->entries[i].name, name) == 0)
-            return cx_fail(CX_ERR_VALUE, "tensor '%s' added twice", name);
+    if (!names_reserve(w, w->n + 1))
+        return cx_fail(CX_ERR_NOMEM, "tensor '%s': out of memory", name);
+    size_t slot = name_slot(w, name);
+    if (w->slots[slot]) return cx_fail(CX_ERR_VALUE, "tensor '%s' added twice", name);
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 8;
         writer_entry *grown = realloc(w->entries, cap * sizeof *grown);
@@ -437,18 +516,33 @@ cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, in
     for (int d = 0; d < ndim; d++) nelem *= (size_t)shape[d];
     e->nbytes = nelem * cx_dtype_size(dtype);
     e->name = dup_str(name);
-    e->data = malloc(e->nbytes ? e->nbytes : 1);
+    e->data = take ? take : malloc(e->nbytes ? e->nbytes : 1);
     if (!e->name || !e->data) {
         free(e->name);
-        free(e->data);
+        if (!take) free(e->data);
         return cx_fail(CX_ERR_NOMEM, "tensor '%s': out of memory", name);
     }
-    if (e->nbytes) memcpy(e->data, data, e->nbytes);
+    if (e->nbytes && !take) memcpy(e->data, data, e->nbytes);
     e->dtype = dtype;
     e->ndim = ndim;
     for (int d = 0; d < ndim; d++) e->shape[d] = shape[d];
-    w->n++;
+    w->slots[slot] = ++w->n;
     return CX_OK;
+}
+
+cx_status cx_st_writer_add(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                           const int64_t *shape, const void *data)
+{
+    return writer_push(w, name, dtype, ndim, shape, data, NULL);
+}
+
+cx_status cx_st_writer_take(cx_st_writer *w, const char *name, cx_dtype dtype, int ndim,
+                            const int64_t *shape, void *data)
+{
+    if (!data) return cx_fail(CX_ERR_NOMEM, "tensor '%s': out of memory", name);
+    cx_status st = writer_push(w, name, dtype, ndim, shape, NULL, data);
+    if (st != CX_OK) free(data);
+    return st;
 }
 
 cx_status cx_st_writer_meta(cx_st_writer *w, const char *key, const char *value)

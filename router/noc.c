@@ -107,6 +107,7 @@ static uint32_t pkt_alloc(cx_noc *n)
         n->pkt_key = xrealloc(n->pkt_key, cap * sizeof *n->pkt_key);
         n->pkt_src = xrealloc(n->pkt_src, cap * sizeof *n->pkt_src);
         n->pkt_dst = xrealloc(n->pkt_dst, cap * sizeof *n->pkt_dst);
+        n->pkt_route = xrealloc(n->pkt_route, cap * sizeof *n->pkt_route);
         n->free_ids = xrealloc(n->free_ids, cap * sizeof *n->free_ids);
         for (uint32_t i = cap; i > old; i--)
             n->free_ids[n->free_n++] = i - 1;
@@ -130,6 +131,7 @@ static uint32_t pkt_clone(cx_noc *n, uint32_t pid)
     n->pkt_key[c] = n->pkt_key[pid];
     n->pkt_src[c] = n->pkt_src[pid];
     n->pkt_dst[c] = n->pkt_dst[pid];
+    n->pkt_route[c] = n->pkt_route[pid];
     return c;
 }
 
@@ -160,7 +162,7 @@ static unsigned route_mask(const cx_noc *n, int node, uint32_t pid)
 {
     int dst = n->pkt_dst[pid];
     if (dst >= 0) return 1u << xy_port(n, node, dst);
-    return cx_noc_route_mask(n, node, n->pkt_key[pid]);
+    return route_tree_mask(n, n->pkt_route[pid], node);
 }
 
 /* ---- arbitration bookkeeping ---- */
@@ -363,6 +365,7 @@ static void ni_try(cx_noc *n, int e)
         n->pkt_src[pid] = e;
         n->pkt_dst[pid] = n->gen_dst[e];
         n->pkt_key[pid] = n->gen_dst[e] < 0 ? n->gen_key0 + (uint32_t)e : CX_NOC_UNICAST_KEY;
+        n->pkt_route[pid] = n->gen_dst[e] < 0 ? route_find(n, n->pkt_key[pid]) : NONE32;
         n->stats.packets_generated++;
         gen_next(n, e, n->gen_t[e] + 1);
         /* The interface frees at t + S and retries then; wake it only for later packets. */
@@ -516,7 +519,13 @@ static void arbitrate(cx_noc *n, uint32_t q)
     if (o != P_L && o != P_H && n->cfg.flow == CX_NOC_FLOW_CREDIT && n->out_credits[q] == 0) return;
     uint32_t base = q - (uint32_t)o;
     int start = n->out_rr[q];
-    for (int r = 0; r < NP; r++) {
+    /* inputs holding packets, in round-robin order from start */
+    unsigned held = 0;
+    for (int i = 0; i < NP; i++)
+        held |= (unsigned)(n->in_count[base + (uint32_t)i] > 0) << i;
+    held = ((held >> start) | (held << (NP - start))) & ((1u << NP) - 1);
+    for (; held; held &= held - 1) {
+        int r = __builtin_ctz(held);
         int i = start + r < NP ? start + r : start + r - NP;
         uint32_t qi = base + (uint32_t)i, slot0 = qi * n->depth;
         int count = n->in_count[qi], k = 0;
@@ -677,6 +686,8 @@ cx_status cx_noc_alloc(const cx_noc_config *cfg, cx_noc **out)
     n->fifo = calloc(ne, sizeof *n->fifo);
     n->host_node = calloc((size_t)cfg->n_hosts + 1, sizeof *n->host_node);
     n->node_host = malloc((size_t)n->nodes * sizeof *n->node_host);
+    n->scratch_mask = calloc((size_t)n->nodes, sizeof *n->scratch_mask);
+    n->scratch_nodes = malloc((size_t)n->nodes * sizeof *n->scratch_nodes);
     n->stats.out_packets = calloc(nq, sizeof *n->stats.out_packets);
     n->stats.in_high_water = calloc(nq, sizeof *n->stats.in_high_water);
     n->stats.in_drops = calloc(nq, sizeof *n->stats.in_drops);
@@ -684,7 +695,8 @@ cx_status cx_noc_alloc(const cx_noc_config *cfg, cx_noc **out)
         !n->in_busy || !n->in_start || !n->out_busy || !n->out_credits || !n->out_rr ||
         !n->out_mark || !n->dirty || !n->ni_busy || !n->ni_credits || !n->ni_rep_pid ||
         !n->ni_rep_route || !n->ni_rep_idx || !n->fifo || !n->host_node || !n->node_host ||
-        !n->stats.out_packets || !n->stats.in_high_water || !n->stats.in_drops) {
+        !n->scratch_mask || !n->scratch_nodes || !n->stats.out_packets || !n->stats.in_high_water ||
+        !n->stats.in_drops) {
         cx_noc_free(n);
         return cx_fail(CX_ERR_NOMEM, "router: out of memory for a %dx%d mesh", cfg->width,
                        cfg->height);
@@ -725,6 +737,7 @@ void cx_noc_free(cx_noc *n)
                     n->pkt_key,
                     n->pkt_src,
                     n->pkt_dst,
+                    n->pkt_route,
                     n->free_ids,
                     n->in_pid,
                     n->in_mask,
@@ -752,8 +765,10 @@ void cx_noc_free(cx_noc *n)
                     n->routes,
                     n->route_dests,
                     n->route_slots,
-                    n->table_keys,
-                    n->table_masks,
+                    n->tree_node,
+                    n->tree_mask,
+                    n->scratch_mask,
+                    n->scratch_nodes,
                     n->stats.out_packets,
                     n->stats.in_high_water,
                     n->stats.in_drops,
@@ -810,8 +825,9 @@ cx_status cx_noc_inject_relayed(cx_noc *n, uint64_t t, uint64_t origin, int src,
                        "router: packets of endpoint %d must be queued in time order (cycle %llu "
                        "after a later one)",
                        src, (unsigned long long)t);
+    uint32_t r = NONE32;
     if (dst < 0) {
-        uint32_t r = route_find(n, key);
+        r = route_find(n, key);
         if (r == NONE32)
             return cx_fail(CX_ERR_MISSING, "router: no multicast route for key %u", key);
         if (n->routes[r].src != src)
@@ -837,6 +853,7 @@ cx_status cx_noc_inject_relayed(cx_noc *n, uint64_t t, uint64_t origin, int src,
     n->pkt_key[pid] = key;
     n->pkt_src[pid] = src;
     n->pkt_dst[pid] = dst < 0 ? -1 : dst;
+    n->pkt_route[pid] = r;
     f->ids[(f->head + (uint32_t)f->n) & (f->cap - 1)] = pid;
     f->n++;
     n->stats.packets_generated++;

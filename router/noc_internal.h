@@ -31,6 +31,12 @@ typedef struct { /* a packet queue at an interface (power-of-two ring) */
 typedef struct { /* a multicast route: a source and its destinations */
     uint32_t key;
     int src, off, n;
+    /* tree mode: the output masks of its routers, either over its bounding
+     * box (box_w > 0: tree_mask[tree_off + (y - box_y) * box_w + x - box_x],
+     * one lookup) or, when the box is much larger than the tree, as a list of
+     * tree_n routers ascending in tree_node[tree_off..] (a binary search) */
+    uint32_t tree_off, tree_n;
+    int box_x, box_y, box_w, box_h;
 } cx_noc_route;
 
 struct cx_noc {
@@ -50,6 +56,7 @@ struct cx_noc {
     uint64_t *pkt_gen, *pkt_origin, *pkt_deadline, *pkt_tag; /* origin: handed to the sink */
     uint32_t *pkt_key;
     int32_t *pkt_src, *pkt_dst; /* dst < 0: multicast by key */
+    uint32_t *pkt_route;        /* multicast: index of its route (found once, at the source) */
     uint32_t *free_ids;
     uint32_t pkt_cap, free_n;
 
@@ -85,15 +92,18 @@ struct cx_noc {
     int *gen_dst;
     uint32_t gen_key0;
 
-    /* multicast routes: key -> route (hash), (node, key) -> output mask (hash) */
+    /* multicast routes: key -> route (hash); each route's tree as its routers
+     * in ascending order with their output masks (a binary search per hop) */
     cx_noc_route *routes;
     int *route_dests;
     uint32_t nroutes, routes_cap, ndests, dests_cap;
     uint32_t *route_slots; /* open addressing over routes, NONE when empty */
     uint32_t route_slots_mask;
-    uint64_t *table_keys; /* (node << 32 | key) + 1; 0 when empty */
-    uint8_t *table_masks;
-    uint64_t table_n, table_mask;
+    uint32_t *tree_node;
+    uint8_t *tree_mask;
+    uint64_t ntree, tree_cap;
+    uint8_t *scratch_mask; /* [nodes] zero between uses */
+    uint32_t *scratch_nodes;
 
     cx_noc_sink_fn sink;
     void *sink_ctx;
@@ -101,6 +111,8 @@ struct cx_noc {
 };
 
 uint32_t route_find(const cx_noc *n, uint32_t key);
+/* Output mask of route r at router node (0 when the tree does not pass it). */
+unsigned route_tree_mask(const cx_noc *n, uint32_t r, int node);
 void cx_noc_rng_seed(uint64_t *s, uint64_t seed, uint64_t stream);
 
 #endif

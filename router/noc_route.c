@@ -4,6 +4,7 @@
 #include "noc_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define NONE32 0xffffffffu
 
@@ -26,15 +27,31 @@ uint32_t route_find(const cx_noc *n, uint32_t key)
     }
 }
 
+unsigned route_tree_mask(const cx_noc *n, uint32_t r, int node)
+{
+    const cx_noc_route *rt = &n->routes[r];
+    if (rt->box_w > 0) {
+        int x = node % n->cfg.width - rt->box_x, y = node / n->cfg.width - rt->box_y;
+        if (x < 0 || x >= rt->box_w || y < 0 || y >= rt->box_h) return 0;
+        return n->tree_mask[rt->tree_off + (uint32_t)(y * rt->box_w + x)];
+    }
+    const uint32_t *nodes = n->tree_node + n->routes[r].tree_off;
+    uint32_t lo = 0, hi = n->routes[r].tree_n, want = (uint32_t)node;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (nodes[mid] < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n->routes[r].tree_n && nodes[lo] == want ? n->tree_mask[n->routes[r].tree_off + lo]
+                                                         : 0;
+}
+
 unsigned cx_noc_route_mask(const cx_noc *n, int node, uint32_t key)
 {
-    if (!n->table_keys) return 0;
-    uint64_t k = ((uint64_t)node << 32 | key) + 1;
-    for (uint64_t i = hash64(k);; i++) {
-        uint64_t slot = i & n->table_mask;
-        if (n->table_keys[slot] == k) return n->table_masks[slot];
-        if (n->table_keys[slot] == 0) return 0;
-    }
+    uint32_t r = route_find(n, key);
+    return r == NONE32 || n->cfg.multicast != CX_NOC_MCAST_TREE ? 0 : route_tree_mask(n, r, node);
 }
 
 static cx_status route_slots_grow(cx_noc *n)
@@ -56,43 +73,10 @@ static cx_status route_slots_grow(cx_noc *n)
     return CX_OK;
 }
 
-static void table_insert(uint64_t *keys, uint8_t *masks, uint64_t mask, uint64_t k, uint8_t bits)
+static int cmp_u32(const void *a, const void *b)
 {
-    for (uint64_t i = hash64(k);; i++) {
-        uint64_t slot = i & mask;
-        if (keys[slot] == k || keys[slot] == 0) {
-            keys[slot] = k;
-            masks[slot] |= bits;
-            return;
-        }
-    }
-}
-
-static cx_status table_or(cx_noc *n, int node, uint32_t key, unsigned bits)
-{
-    if (2 * (n->table_n + 1) > n->table_mask + 1 || !n->table_keys) {
-        uint64_t cap = n->table_keys ? 2 * (n->table_mask + 1) : 256;
-        uint64_t *keys = calloc(cap, sizeof *keys);
-        uint8_t *masks = calloc(cap, sizeof *masks);
-        if (!keys || !masks) {
-            free(keys);
-            free(masks);
-            return cx_fail(CX_ERR_NOMEM, "router: out of memory for routing tables");
-        }
-        if (n->table_keys)
-            for (uint64_t i = 0; i <= n->table_mask; i++)
-                if (n->table_keys[i])
-                    table_insert(keys, masks, cap - 1, n->table_keys[i], n->table_masks[i]);
-        free(n->table_keys);
-        free(n->table_masks);
-        n->table_keys = keys;
-        n->table_masks = masks;
-        n->table_mask = cap - 1;
-    }
-    uint64_t k = ((uint64_t)node << 32 | key) + 1;
-    if (cx_noc_route_mask(n, node, key) == 0) n->table_n++;
-    table_insert(n->table_keys, n->table_masks, n->table_mask, k, (uint8_t)bits);
-    return CX_OK;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
 static int ep_router(const cx_noc *n, int e)
@@ -137,6 +121,8 @@ cx_status cx_noc_set_route(cx_noc *n, uint32_t key, int src, const int *dests, i
     }
     if (2 * (n->nroutes + 1) > (n->route_slots ? n->route_slots_mask + 1 : 0))
         CX_TRY(route_slots_grow(n));
+    uint32_t tree_off = (uint32_t)n->ntree, tree_n = 0;
+    int box = 0, bx = 0, by = 0, bw = 0, bh = 0;
     if (n->cfg.multicast == CX_NOC_MCAST_TREE) {
         int w = n->cfg.width;
         for (int i = 0; i < ndests; i++) { /* walk the XY path, OR-ing each router's output */
@@ -154,17 +140,62 @@ cx_status cx_noc_set_route(cx_noc *n, uint32_t key, int src, const int *dests, i
                     port = CX_NOC_PORT_N, next = node - w;
                 else
                     port = d < n->nodes ? CX_NOC_PORT_LOCAL : CX_NOC_PORT_HOST;
-                CX_TRY(table_or(n, node, key, 1u << port));
+                if (!n->scratch_mask[node]) n->scratch_nodes[tree_n++] = (uint32_t)node;
+                n->scratch_mask[node] |= (uint8_t)(1u << port);
                 if (next == node) break;
                 node = next;
             }
         }
+        int x0 = w, y0 = n->cfg.height, x1 = -1, y1 = -1;
+        for (uint32_t k = 0; k < tree_n; k++) {
+            int x = (int)n->scratch_nodes[k] % w, y = (int)n->scratch_nodes[k] / w;
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1;
+            y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+        }
+        uint64_t area = (uint64_t)(x1 - x0 + 1) * (uint64_t)(y1 - y0 + 1);
+        box = area <= 4 * (uint64_t)tree_n; /* a byte per box router vs 5 per listed one */
+        uint64_t need = box ? area : tree_n;
+        if (!box) qsort(n->scratch_nodes, tree_n, sizeof *n->scratch_nodes, cmp_u32);
+        cx_status st = CX_OK;
+        if (n->ntree + need > UINT32_MAX)
+            st = cx_fail(CX_ERR_UNSUPPORTED, "router: more than 2^32 routing-table entries");
+        if (st == CX_OK && n->ntree + need > n->tree_cap) {
+            uint64_t cap = n->tree_cap ? n->tree_cap : 1024;
+            while (cap < n->ntree + need)
+                cap *= 2;
+            uint32_t *tn = realloc(n->tree_node, cap * sizeof *tn);
+            if (tn) n->tree_node = tn;
+            uint8_t *tm = realloc(n->tree_mask, cap * sizeof *tm);
+            if (tm) n->tree_mask = tm;
+            if (!tn || !tm) st = cx_fail(CX_ERR_NOMEM, "router: out of memory for routing tables");
+            if (st == CX_OK) n->tree_cap = cap;
+        }
+        if (st == CX_OK && box) {
+            memset(n->tree_mask + n->ntree, 0, area);
+            bx = x0, by = y0, bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        }
+        for (uint32_t k = 0; k < tree_n; k++) {
+            uint32_t node = n->scratch_nodes[k];
+            if (st == CX_OK && box) {
+                int x = (int)node % w - x0, y = (int)node / w - y0;
+                n->tree_mask[n->ntree + (uint64_t)(y * bw + x)] = n->scratch_mask[node];
+            } else if (st == CX_OK) {
+                n->tree_node[n->ntree + k] = node;
+                n->tree_mask[n->ntree + k] = n->scratch_mask[node];
+            }
+            n->scratch_mask[node] = 0;
+        }
+        if (st != CX_OK) return st;
+        n->ntree += need;
     }
     cx_noc_route *r = &n->routes[n->nroutes];
     r->key = key;
     r->src = src;
     r->off = (int)n->ndests;
     r->n = ndests;
+    r->tree_off = tree_off;
+    r->tree_n = tree_n;
+    r->box_x = bx, r->box_y = by, r->box_w = box ? bw : 0, r->box_h = bh;
     for (int i = 0; i < ndests; i++)
         n->route_dests[n->ndests++] = dests[i];
     n->nroutes++;

@@ -159,6 +159,57 @@ START_TEST(synapse_pulses)
 END_TEST
 
 /* A matrix larger than one crossbar is split; the partial sums add. */
+/* The synapse table's index by source key: every source of a large,
+ * shuffled table is found (keys anywhere in 32 bits, 0 included), unknown
+ * keys are not, and a delivery through the run found once equals one by
+ * key. */
+START_TEST(source_index_finds_every_source)
+{
+    enum { SOURCES = 1500, PER = 3, COMPS = 5 };
+    cx_chip_config c = cx_test_quiet_chip();
+    c.tile.synapses.entries = SOURCES * PER;
+    cx_tile_comp_spec comp[COMPS];
+    for (int i = 0; i < COMPS; i++)
+        comp[i] = (cx_tile_comp_spec){.kind = CX_TILE_FIRST_ORDER, .tau_ms = 2 + i, .gain = 1};
+    cx_tile_synapse_spec *syn = malloc(SOURCES * PER * sizeof *syn);
+    uint32_t *key = malloc(SOURCES * sizeof *key);
+    for (uint32_t s = 0; s < SOURCES; s++)
+        key[s] = s == 0 ? 0u : s == 1 ? 0xfffffffeu : s * 2654435761u; /* distinct */
+    for (int k = 0; k < SOURCES * PER; k++) { /* sources interleaved, not sorted */
+        uint32_t s = (uint32_t)((k * 7919) % SOURCES);
+        syn[k] = (cx_tile_synapse_spec){key[s], k % COMPS, 0.001 * (1 + k % 13)};
+    }
+    cx_tile_netlist net = {.step_ms = 1,
+                           .n_comps = COMPS,
+                           .comps = comp,
+                           .n_synapses = SOURCES * PER,
+                           .synapses = syn};
+    cx_tile *a = cx_test_tile(&c, &net, 1, 0), *b = cx_test_tile(&c, &net, 1, 0);
+    for (uint32_t s = 0; s < SOURCES; s++) {
+        long run = cx_tile_source_run(a, key[s]);
+        ck_assert_int_ge(run, 0);
+        ck_assert_int_ne(run, cx_tile_source_run(a, key[(s + 1) % SOURCES]));
+        cx_tile_deliver_run(a, run, 0.5 + s % 3, 1.0, 0.0);
+        cx_tile_deliver_value(b, key[s], 0.5 + s % 3, 1.0, 0.0);
+    }
+    ck_assert_int_eq(cx_tile_source_run(a, 12345u), -1);
+    cx_tile_deliver_value(b, 12345u, 1.0, 1.0, 0.0); /* counted, no synapse */
+    cx_tile_deliver_run(a, -1, 1.0, 1.0, 0.0);
+    for (int k = 0; k < 3; k++) {
+        cx_tile_step(a);
+        cx_tile_step(b);
+        ck_assert_int_eq(memcmp(cx_tile_x(a), cx_tile_x(b), COMPS * sizeof(double)), 0);
+    }
+    ck_assert_uint_eq(cx_tile_get_stats(a)->synaptic_events, SOURCES * PER);
+    ck_assert_uint_eq(cx_tile_get_stats(b)->spikes_in, SOURCES + 1);
+    /* the realized weights are still reported in netlist order */
+    for (int k = 0; k < SOURCES * PER; k++)
+        ck_assert_double_eq(cx_tile_synapse_weight(a, (size_t)k), syn[k].weight);
+    cx_tile_free(a), cx_tile_free(b);
+    free(syn), free(key);
+}
+END_TEST
+
 START_TEST(dendrite_split_across_arrays)
 {
     cx_chip_config c = cx_test_quiet_chip();
@@ -514,6 +565,7 @@ int main(void)
     tcase_add_test(tc, sampled_equals_kernel_bitwise);
     tcase_add_test(tc, stages_read_new_states);
     tcase_add_test(tc, synapse_pulses);
+    tcase_add_test(tc, source_index_finds_every_source);
     tcase_add_test(tc, dendrite_split_across_arrays);
     tcase_add_test(tc, somas_and_encoders);
     tcase_add_test(tc, delayed_soma_rates);
