@@ -248,11 +248,6 @@ START_TEST(board_fit_errors)
 }
 END_TEST
 
-static int have_mpirun(void)
-{
-    return system("command -v mpirun >/dev/null 2>&1") == 0;
-}
-
 static char *slurp_file(const char *path, size_t *n)
 {
     uint8_t *d = NULL;
@@ -273,20 +268,17 @@ static void check_ranks(const char *program, const char *input, const char *extr
     free(out), free(err);
     size_t n0;
     char *want = slurp_file(base, &n0);
-    if (!have_mpirun()) {
-        fprintf(stderr, "test_board: mpirun not found; rank-count check skipped\n");
+    const char *mpirun = cx_test_mpirun("board rank-count check");
+    if (!mpirun) {
         free(want), free(base);
         return;
     }
     for (int k = 1; k <= 4; k *= 2) {
         char *path = cx_test_tmp("ranks_k.safetensors");
         char cmd[8192];
-        /* Open MPI refuses root unless told; its runtime is not leak-clean */
         snprintf(cmd, sizeof cmd,
-                 "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-                 "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -n %d '%s' run '%s' --input "
-                 "'%s' --output '%s' %s >/dev/null 2>&1",
-                 k, CX_CLI, program, input, path, extra);
+                 "%s -n %d '%s' run '%s' --input '%s' --output '%s' %s >/dev/null 2>&1", mpirun, k,
+                 CX_CLI, program, input, path, extra);
         ck_assert_msg(system(cmd) == 0, "mpirun -n %d failed: %s", k, cmd);
         size_t n;
         char *got = slurp_file(path, &n);
@@ -328,6 +320,38 @@ START_TEST(cli_board_run_same_bits_for_any_rank_count)
 }
 END_TEST
 
+/* The issue's scale-out check: a synthetic 2000-neuron network with fanout 50
+ * over the four chips of quad.yaml, 10 ms of input (200 steps: ten lateral
+ * delays), the same output bytes on 1, 2 and 4 ranks, with the router
+ * (inter-chip packets, synchronization windows) and without it. */
+START_TEST(synth_2000_on_quad_same_bits_for_any_rank_count)
+{
+    char *dir = cx_test_tmp("synth2000"), *quad = quad_path();
+    char *prog = cx_test_tmp("synth2000_prog.yaml");
+    char args[4096], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args,
+             "synth --neurons 2000 --fanout 50 --seed 1 --steps 200 --output '%s'", dir);
+    int rc = cx_test_cli(args, &out, &err);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(out), free(err);
+    snprintf(args, sizeof args, "compile '%s' --board '%s' --chips 4 --output '%s'", dir, quad,
+             prog);
+    rc = cx_test_cli(args, &out, &err);
+    ck_assert_msg(rc == 0, "%s", err);
+    for (int c = 0; c < 4; c++) { /* every chip holds tiles */
+        char at[8];
+        snprintf(at, sizeof at, "c%d(", c);
+        ck_assert_msg(strstr(out, at), "no tile on chip %d:\n%s", c, out);
+    }
+    free(out), free(err);
+    char input[4200];
+    snprintf(input, sizeof input, "%s/inputs.safetensors", dir);
+    check_ranks(prog, input, "--seed 1");
+    check_ranks(prog, input, "--seed 1 --no-router");
+    free(dir), free(quad), free(prog);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("board");
@@ -338,6 +362,7 @@ static Suite *suite(void)
     tcase_add_test(tc, bad_boards_are_named);
     tcase_add_test(tc, lmnist_over_four_chips_exact);
     tcase_add_test(tc, board_fit_errors);
+    tcase_add_test(tc, synth_2000_on_quad_same_bits_for_any_rank_count);
     tcase_add_test(tc, cli_board_run_same_bits_for_any_rank_count);
     suite_add_tcase(s, tc);
     return s;

@@ -58,6 +58,21 @@ static char *slurp(const char *path)
     return buf;
 }
 
+const char *cx_test_mpirun(const char *what)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        printf("%s: skipped (Open MPI under valgrind)\n", what);
+        return NULL;
+    }
+    if (system("command -v mpirun >/dev/null 2>&1") != 0) {
+        printf("%s: skipped (no mpirun)\n", what);
+        return NULL;
+    }
+    return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+           "OMPI_MCA_mpi_yield_when_idle=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe";
+}
+
 int cx_test_cli(const char *args, char **out, char **err)
 {
     char *o = cx_test_tmp("cli.out"), *e = cx_test_tmp("cli.err");

@@ -17,6 +17,13 @@ char *cx_test_tmp(const char *name);
  * and stderr (caller frees) and returns the exit status (-1 on a signal). */
 int cx_test_cli(const char *args, char **out, char **err);
 
+/* The command prefix that launches K ranks as `PREFIX -n K cortile ...`:
+ * mpirun with Open MPI's run-as-root variables, yielding when idle (more
+ * ranks than cores), LeakSanitizer off (the MPI runtime is not leak-clean).
+ * NULL when there is no mpirun or the suite runs under valgrind (the reason
+ * is printed, naming `what`). */
+const char *cx_test_mpirun(const char *what);
+
 /* Writes bytes to a file (test fixtures). */
 void cx_test_write(const char *path, const void *data, size_t n);
 
