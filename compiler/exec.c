@@ -13,13 +13,15 @@
 
 /* Without the router, the spikes sent in a round (between two rounds of
  * tile steps) are kept per route, routes numbered by key (their rank);
- * before its step, each tile pulls those of the routes that reach it from
- * its own chip or the host, walking its incoming routes in key order. That is
- * the order they were sent in (tiles send in key order, the host's channels
- * after them), and a route's spikes come in the order it sent them, so every
- * compartment adds its pulses in the order immediate delivery would, while a
- * tile reads its synapse table and the route slots front to back. Spikes
- * from other chips of a board are delivered before (exec_board.c). */
+ * before its step, each tile pulls those of the routes that reach it,
+ * walking its incoming routes in key order. That is the order they were sent
+ * in (tiles send in key order, the host's channels after them), and a
+ * route's spikes come in the order it sent them, so every compartment adds
+ * its pulses in the order immediate delivery would, while a tile reads its
+ * synapse table and the route slots front to back. On a board, spikes for
+ * tiles of other ranks cross over MPI after the step (exec_board.c) and are
+ * kept the same way: a tile's input does not depend on where its sources
+ * are simulated. */
 typedef struct {
     double value, due_ms, gen_ms;
 } sent_spike;
@@ -52,11 +54,13 @@ typedef struct {
 enum { ARRIVED_BATCH = 1024 };
 
 struct cx_exec_fast {
-    int32_t *rank;      /* route -> its rank by key */
-    route_slot *slot;   /* by rank */
-    uint32_t round;     /* current round of sends */
-    int sent_any;       /* a spike was sent this round */
-    extra_spike *extra; /* second and later spikes of a route in a round */
+    int32_t *rank;         /* route -> its rank by key */
+    unsigned char *reach;  /* route -> it has destination tiles on this rank */
+    unsigned char *export; /* route -> ... on other ranks */
+    route_slot *slot;      /* by rank */
+    uint32_t round;        /* current round of sends */
+    int sent_any;          /* a spike was sent this round */
+    extra_spike *extra;    /* second and later spikes of a route in a round */
     size_t n_extra, cap_extra;
     size_t *in_row;          /* tile k's incoming routes are */
     incoming_route *in_list; /*   in_list[in_row[k] .. in_row[k + 1]), by rank */
@@ -140,6 +144,8 @@ static void fast_free(struct cx_exec_fast *f)
 {
     if (!f) return;
     free(f->rank);
+    free(f->reach);
+    free(f->export);
     free(f->slot);
     free(f->extra);
     free(f->in_row);
@@ -243,16 +249,10 @@ static int incoming_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A route's spike reaches tile k through the tile's own chip: it comes from
- * the host or from a tile of the same chip. */
-static int local_source(const cx_exec *e, const cx_prog_route *r, int k)
-{
-    return r->src_tile < 0 || e->p->tiles[r->src_tile].chip == e->p->tiles[k].chip;
-}
-
 /* Without the router: routes ranked by key; per simulated tile, the routes
- * that reach it through its own chip in rank order, each source looked up
- * once in the tile's synapse index. */
+ * that reach it in rank order, each source looked up once in the tile's
+ * synapse index; per route, whether it reaches tiles of this rank and of
+ * other ranks. */
 static cx_status setup_incoming(cx_exec *e)
 {
     const cx_program *p = e->p;
@@ -263,7 +263,9 @@ static cx_status setup_incoming(cx_exec *e)
     f->rank = malloc((nr + 1) * sizeof *f->rank);
     f->slot = calloc(nr + 1, sizeof *f->slot);
     f->in_row = calloc((size_t)p->n_tiles + 1, sizeof *f->in_row);
-    if (!kr || !f->rank || !f->slot || !f->in_row) {
+    f->reach = calloc(nr + 1, 1);
+    f->export = calloc(nr + 1, 1);
+    if (!kr || !f->rank || !f->slot || !f->in_row || !f->reach || !f->export) {
         free(kr);
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
@@ -277,7 +279,12 @@ static cx_status setup_incoming(cx_exec *e)
     for (size_t i = 0; i < nr; i++)
         for (int d = 0; d < p->routes[i].n_dests; d++) {
             int k = p->routes[i].dests[d];
-            if (!e->tiles[k] || !local_source(e, &p->routes[i], k)) continue;
+            /* host input: every rank sends it to its own tiles */
+            if (!e->tiles[k]) {
+                f->export[i] |= p->routes[i].src_tile >= 0;
+                continue;
+            }
+            f->reach[i] = 1;
             f->in_row[k + 1]++;
             total++;
         }
@@ -293,7 +300,7 @@ static cx_status setup_incoming(cx_exec *e)
     for (size_t i = 0; i < nr; i++)
         for (int d = 0; d < p->routes[i].n_dests; d++) {
             int k = p->routes[i].dests[d];
-            if (!e->tiles[k] || !local_source(e, &p->routes[i], k)) continue;
+            if (!e->tiles[k]) continue;
             long run = cx_tile_source_run(e->tiles[k], p->routes[i].key);
             f->in_list[fill[k]++] = (incoming_route){f->rank[i], (int32_t)run};
         }
@@ -473,11 +480,10 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
     return 1;
 }
 
-/* Without the router: keeps the spike in its route's slot for the tiles of
- * its own chip (all of them for the host) to pull. */
-static cx_status keep_sent(cx_exec *e, int r_index, double value, double due, double gen_ms)
+cx_status cx_exec_keep_sent(cx_exec *e, int r_index, double value, double due, double gen_ms)
 {
     struct cx_exec_fast *f = e->fast;
+    if (!f->reach[r_index]) return CX_OK;
     route_slot *sl = &f->slot[f->rank[r_index]];
     sent_spike sp = {value, due, gen_ms};
     f->sent_any = 1;
@@ -540,25 +546,16 @@ static void step_tiles(cx_exec *e)
 
 /* Sends a spike of route r through the routers, emitted on chip `from` (the
  * host: each destination chip's host port); without the router, keeps it for
- * the tiles of its chip and queues it for those of other chips. */
+ * the tiles of this rank and queues it for those of other ranks. */
 static cx_status send(cx_exec *e, int r_index, double gen_ms, double value)
 {
     const cx_prog_route *r = &e->p->routes[r_index];
     double due = gen_ms + r->due_offset_ms;
     int from = r->src_tile >= 0 ? chip_of_tile(e, r->src_tile) : -1;
     if (!e->o.router) {
-        int kept = 0;
-        for (int d = 0; d < r->n_dests; d++) {
-            int k = r->dests[d], c = chip_of_tile(e, k);
-            if (from < 0 || c == from) {
-                if (e->owned[c] && !kept) {
-                    CX_TRY(keep_sent(e, r_index, value, due, gen_ms));
-                    kept = 1;
-                }
-            } else {
-                CX_TRY(cx_exec_remote_push(e, from, k, r->key, value, due, gen_ms));
-            }
-        }
+        CX_TRY(cx_exec_keep_sent(e, r_index, value, due, gen_ms));
+        if (e->fast->export[r_index])
+            CX_TRY(cx_exec_remote_push(e, from, r_index, value, due, gen_ms));
         return CX_OK;
     }
     uint64_t t = cycle_at(e, e->base_ms + gen_ms), deadline = cycle_at(e, e->base_ms + due);

@@ -226,8 +226,8 @@ cx_status cx_exec_advance(cx_exec *e, uint64_t end_cycle)
     }
 }
 
-cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int tile, uint32_t key, double value,
-                              double due_ms, double gen_ms)
+cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int route, double value, double due_ms,
+                              double gen_ms)
 {
     if (e->n_remote == e->cap_remote) {
         size_t cap = e->cap_remote ? 2 * e->cap_remote : 256;
@@ -237,7 +237,7 @@ cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int tile, uint32_t key,
         e->cap_remote = cap;
     }
     e->remote[e->n_remote++] =
-        (cx_remote_spike){key, tile, from_chip, e->seq[from_chip]++, value, due_ms, gen_ms};
+        (cx_remote_spike){route, from_chip, e->seq[from_chip]++, value, due_ms, gen_ms};
     return CX_OK;
 }
 
@@ -257,10 +257,11 @@ cx_status cx_exec_remote_flush(cx_exec *e)
     cx_status st = gather_records(e, &items, sizeof(cx_remote_spike), &n);
     cx_remote_spike *rs = items;
     if (st == CX_OK && n > 1) qsort(rs, n, sizeof *rs, remote_cmp);
+    /* a route's spikes come from one chip, in its order, whatever the ranks;
+     * those of this rank's chips were kept when sent */
     for (size_t i = 0; st == CX_OK && i < n; i++)
-        if (e->tiles[rs[i].tile])
-            cx_tile_deliver_value(e->tiles[rs[i].tile], rs[i].key, rs[i].value, rs[i].due_ms,
-                                  rs[i].gen_ms);
+        if (!e->owned[rs[i].from_chip])
+            st = cx_exec_keep_sent(e, rs[i].route, rs[i].value, rs[i].due_ms, rs[i].gen_ms);
     free(rs);
     return st;
 }

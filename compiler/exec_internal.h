@@ -16,10 +16,10 @@ typedef struct {
     uint64_t deadline, tag;
 } cx_relay;
 
-/* Fast kernel on a board: a spike for a tile of another chip. */
+/* Fast kernel on a board: a spike of a route that reaches tiles simulated by
+ * other ranks. */
 typedef struct {
-    uint32_t key;
-    int32_t tile, from_chip;
+    int32_t route, from_chip;
     uint32_t seq;
     double value, due_ms, gen_ms;
 } cx_remote_spike;
@@ -106,11 +106,15 @@ cx_status cx_exec_advance(cx_exec *e, uint64_t end_cycle);
 /* A packet that reached chip c's link port h. */
 void cx_exec_relay_out(cx_exec *e, int c, int h, uint32_t key, uint64_t origin, uint64_t arrival,
                        uint64_t tag);
-/* Fast kernel: queues a spike for a tile of another chip; delivers the queue
- * after a step (exchanged over ranks). */
-cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int tile, uint32_t key, double value,
-                              double due_ms, double gen_ms);
+/* Fast kernel: queues a spike for the tiles of other ranks; the flush after
+ * a step exchanges the queues over ranks and keeps each spike for the tiles
+ * of this rank (cx_exec_keep_sent). */
+cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int route, double value, double due_ms,
+                              double gen_ms);
 cx_status cx_exec_remote_flush(cx_exec *e);
+/* exec.c, fast kernel: keeps a spike of a route for this rank's tiles to pull
+ * before their next step (nothing when it reaches none of them). */
+cx_status cx_exec_keep_sent(cx_exec *e, int route, double value, double due_ms, double gen_ms);
 /* Gathers, over ranks, the per-chip rows [n_chips][m] each rank filled for
  * its own chips; every rank ends with all rows. */
 cx_status cx_exec_gather_chips(cx_exec *e, double *rows, size_t m);

@@ -119,33 +119,49 @@ static const char *str(const cJSON *o, const char *key)
     return cJSON_IsString(j) ? j->valuestring : "";
 }
 
+/* A tile's position: (x,y), or cN(x,y) on a board. */
+static void tile_where(const cJSON *t, char *where, size_t n)
+{
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(t, "at");
+    const cJSON *chip = cJSON_GetObjectItemCaseSensitive(t, "chip");
+    int x = cJSON_GetArrayItem(at, 0)->valueint, y = cJSON_GetArrayItem(at, 1)->valueint;
+    if (chip)
+        snprintf(where, n, "c%d(%d,%d)", chip->valueint, x, y);
+    else
+        snprintf(where, n, "(%d,%d)", x, y);
+}
+
 static void print_resources(FILE *fp, const cJSON *res)
 {
     static const char *keys[] = {"compartments", "somas", "synapse_entries", "dendrite_arrays",
                                  "readout_channels"};
-    fprintf(fp, "resources per tile (used/available):\n");
-    fprintf(fp, "  tile  at       compartments  somas    synapses     arrays  readouts\n");
+    static const char *heads[] = {"compartments", "somas", "synapses", "arrays", "readouts"};
+    static const int widths[] = {13, 9, 12, 7, 8};
+    enum { NCOL = sizeof keys / sizeof *keys };
+    char where[40];
+    int at_w = 7; /* the widest position */
     const cJSON *t;
     cJSON_ArrayForEach(t, res)
     {
-        const cJSON *at = cJSON_GetObjectItemCaseSensitive(t, "at");
-        const cJSON *chip = cJSON_GetObjectItemCaseSensitive(t, "chip");
-        char where[40];
-        if (chip)
-            snprintf(where, sizeof where, "c%d(%d,%d)", chip->valueint,
-                     cJSON_GetArrayItem(at, 0)->valueint, cJSON_GetArrayItem(at, 1)->valueint);
-        else
-            snprintf(where, sizeof where, "(%d,%d)", cJSON_GetArrayItem(at, 0)->valueint,
-                     cJSON_GetArrayItem(at, 1)->valueint);
-        fprintf(fp, "  %4.0f  %-7s ", num(t, "tile"), where);
-        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        tile_where(t, where, sizeof where);
+        at_w = (int)strlen(where) > at_w ? (int)strlen(where) : at_w;
+    }
+    fprintf(fp, "resources per tile (used/available):\n  tile  %-*s", at_w, "at");
+    for (int k = 0; k < NCOL; k++) /* the last column unpadded */
+        fprintf(fp, "  %-*s", k + 1 < NCOL ? widths[k] : 0, heads[k]);
+    fputc('\n', fp);
+    cJSON_ArrayForEach(t, res)
+    {
+        tile_where(t, where, sizeof where);
+        fprintf(fp, "  %4.0f  %-*s", num(t, "tile"), at_w, where);
+        for (int k = 0; k < NCOL; k++) {
             char key[64];
             snprintf(key, sizeof key, "%s.used", keys[k]);
             double u = num(t, key);
             snprintf(key, sizeof key, "%s.available", keys[k]);
             char cell[32];
             snprintf(cell, sizeof cell, "%.0f/%.0f", u, num(t, key));
-            fprintf(fp, k == 0 ? "%-13s " : "%-11s ", cell);
+            fprintf(fp, "  %-*s", k + 1 < NCOL ? widths[k] : 0, cell);
         }
         fputc('\n', fp);
     }
