@@ -134,19 +134,12 @@ static char *hex64(uint64_t h, char buf[17])
 
 static cx_status write_csv(engine *E)
 {
-    cx_sbuf b = {0};
+    cx_strbuf b = {0};
     cx_sweep_header_csv(E->s, &b);
     for (size_t id = 0; id < E->n_points; id++)
         if (E->rows[id].num) cx_sweep_row_csv(E->s, &E->rows[id], &b);
-    if (b.failed) {
-        cx_sbuf_free(&b);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
-    const void *parts[] = {b.p};
-    size_t sizes[] = {b.n};
     double t0 = cx_now_s();
-    cx_status st = cx_write_file_atomic(E->csv_path, parts, sizes, 1);
-    cx_sbuf_free(&b);
+    cx_status st = cx_strbuf_write(&b, E->csv_path);
     E->last_csv_s = cx_now_s();
     /* big sweeps: the snapshot may take at most a twentieth of the time */
     E->csv_every_s = fmax(1.0, 20 * (E->last_csv_s - t0));
@@ -155,18 +148,10 @@ static cx_status write_csv(engine *E)
 
 static cx_status write_jsonl_sorted(engine *E)
 {
-    cx_sbuf b = {0};
+    cx_strbuf b = {0};
     for (size_t id = 0; id < E->n_points; id++)
         if (E->rows[id].num) cx_sweep_row_json(E->s, &E->rows[id], &b);
-    if (b.failed) {
-        cx_sbuf_free(&b);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
-    const void *parts[] = {b.p ? b.p : ""};
-    size_t sizes[] = {b.n};
-    cx_status st = cx_write_file_atomic(E->jsonl_path, parts, sizes, 1);
-    cx_sbuf_free(&b);
-    return st;
+    return cx_strbuf_write(&b, E->jsonl_path);
 }
 
 /* The row's axis values and seed are those of its point id. */

@@ -5,6 +5,7 @@
 #include "cx_fileio.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
