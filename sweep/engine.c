@@ -14,6 +14,7 @@
 #include "sweep_internal.h"
 
 #include "cx_fileio.h"
+#include "cx_json.h"
 #include "cx_mpi.h"
 #include "cx_progress.h"
 
@@ -111,17 +112,6 @@ static cx_status mkdir_p(const char *dir)
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return cx_fail(CX_ERR_IO, "%s: not a folder", dir);
     return CX_OK;
-}
-
-static cx_status write_json(const char *path, const cJSON *doc)
-{
-    char *text = cJSON_Print(doc);
-    if (!text) return cx_fail(CX_ERR_NOMEM, "out of memory");
-    const void *parts[] = {text, "\n"};
-    size_t sizes[] = {strlen(text), 1};
-    cx_status st = cx_write_file_atomic(path, parts, sizes, 2);
-    free(text);
-    return st;
 }
 
 static char *hex64(uint64_t h, char buf[17])
@@ -254,7 +244,7 @@ static cx_status sweep_json(engine *E)
     cJSON *cols = cJSON_AddArrayToObject(j, "columns");
     for (size_t c = 0; c < s->n_cols; c++)
         cJSON_AddItemToArray(cols, cJSON_CreateString(s->col_names[c]));
-    cx_status st = write_json(E->dir_json, j);
+    cx_status st = cx_json_save(E->dir_json, j);
     cJSON_Delete(j);
     return st;
 }
@@ -805,7 +795,7 @@ static cx_status finish(engine *E, double compute_s, cJSON **summary)
     if (E->o->plots) cJSON_AddItemToArray(files, cJSON_CreateString("index.html"));
     cJSON_AddNumberToObject(j, "plots", pictures);
     cJSON_AddNumberToObject(j, "finish_s", cx_now_s() - t0);
-    cx_status st = write_json(E->summary_path, j);
+    cx_status st = cx_json_save(E->summary_path, j);
     if (st == CX_OK && summary)
         *summary = j;
     else
