@@ -26,6 +26,11 @@ const char *cx_test_mpirun(const char *what);
 
 /* Writes bytes to a file (test fixtures). */
 void cx_test_write(const char *path, const void *data, size_t n);
+/* A whole file, NUL-terminated (caller frees); *n (optional) gets its size.
+ * Fails the test when the file cannot be read. */
+char *cx_test_slurp(const char *path, size_t *n);
+/* 1 when the two files hold the same bytes (both must be readable). */
+int cx_test_same_file(const char *a, const char *b);
 
 /* Runs a suite; returns the process exit code (0 when all pass). */
 int cx_test_main(Suite *s);
