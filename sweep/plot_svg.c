@@ -230,42 +230,35 @@ static const char *marker_close(int shape)
     }
 }
 
+/* A grid line across the plot at pixel p and a tick mark `len` long outside
+ * the axis: x (p a column) or y (p a row). */
+static void grid_tick(cx_strbuf *b, int is_x, double p, double axis, double grid0, double grid1,
+                      double len, const char *grid_color)
+{
+    if (is_x)
+        cx_strbuf_printf(b,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
+                         "\"/>\n",
+                         p, grid0, p, grid1, grid_color, p, axis, p, axis + len);
+    else
+        cx_strbuf_printf(b,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
+                         "\"/>\n",
+                         grid0, p, grid1, p, grid_color, axis - len, p, axis, p);
+}
+
 /* Major grid lines and tick marks with labels, minor ticks; an axis is either
  * x (horizontal, at pixel y_axis) or y (vertical, at pixel x_axis). */
 static void draw_ticks(cx_strbuf *b, const scale *s, const cx_plot_ticks *tk, int is_x, double axis,
                        double grid0, double grid1, int labels)
 {
     cx_strbuf_printf(b, "<g shape-rendering=\"crispEdges\">\n");
-    for (int i = 0; i < tk->n_minor; i++) {
-        double p = sc_px(s, tk->minor[i]);
-        if (is_x)
-            cx_strbuf_printf(b,
-                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                             "stroke=\"" GRID_MINOR "\"/><line x1=\"%.1f\" y1=\"%.1f\" "
-                             "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                             p, grid0, p, grid1, p, axis, p, axis + 2.5);
-        else
-            cx_strbuf_printf(b,
-                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                             "stroke=\"" GRID_MINOR "\"/><line x1=\"%.1f\" y1=\"%.1f\" "
-                             "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                             grid0, p, grid1, p, axis - 2.5, p, axis, p);
-    }
-    for (int i = 0; i < tk->n_major; i++) {
-        double p = sc_px(s, tk->major[i]);
-        if (is_x)
-            cx_strbuf_printf(b,
-                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                             "stroke=\"" GRID "\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                             "y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                             p, grid0, p, grid1, p, axis, p, axis + 4.5);
-        else
-            cx_strbuf_printf(b,
-                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                             "stroke=\"" GRID "\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                             "y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                             grid0, p, grid1, p, axis - 4.5, p, axis, p);
-    }
+    for (int i = 0; i < tk->n_minor; i++)
+        grid_tick(b, is_x, sc_px(s, tk->minor[i]), axis, grid0, grid1, 2.5, GRID_MINOR);
+    for (int i = 0; i < tk->n_major; i++)
+        grid_tick(b, is_x, sc_px(s, tk->major[i]), axis, grid0, grid1, 4.5, GRID);
     cx_strbuf_printf(b, "</g>\n");
     for (int i = 0; i < tk->n_major && labels; i++) {
         double p = sc_px(s, tk->major[i]);
