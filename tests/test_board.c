@@ -136,9 +136,7 @@ END_TEST
 static cx_model *lmnist(void)
 {
     char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    cx_model *m = cx_test_model(dir);
     free(dir);
     return m;
 }

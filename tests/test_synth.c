@@ -21,14 +21,6 @@ static char *synth(const char *name, long n, long f, uint64_t seed, int dense, l
     return dir;
 }
 
-static cx_model *load(const char *dir)
-{
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
-    return m;
-}
-
 /* `file` holds the same bytes in folders a and b. */
 static int same_file(const char *a, const char *b, const char *file)
 {
@@ -55,7 +47,7 @@ START_TEST(exact_fanout_no_self_loops_dale)
 {
     const long N = 500, F = 37;
     char *dir = synth("stats", N, F, 3, 0, 10);
-    cx_model *m = load(dir);
+    cx_model *m = cx_test_model(dir);
     const cx_glifr_model *g = m->glifr;
     ck_assert_int_eq(g->hidden, N);
     ck_assert_int_eq(g->lat_nnz, N * F);
@@ -123,7 +115,7 @@ static double *forward(const cx_glifr_model *g, const char *dir, int *T_out, siz
 START_TEST(dense_and_sparse_run_bit_for_bit)
 {
     char *sp = synth("sparse", 200, 30, 11, 0, 120), *de = synth("dense", 200, 30, 11, 1, 120);
-    cx_model *ms = load(sp), *md = load(de);
+    cx_model *ms = cx_test_model(sp), *md = cx_test_model(de);
     ck_assert_int_eq(ms->glifr->lat_nnz, md->glifr->lat_nnz);
     ck_assert_int_eq(memcmp(ms->glifr->lat_col, md->glifr->lat_col,
                             (size_t)ms->glifr->lat_nnz * sizeof(int32_t)),
@@ -144,7 +136,7 @@ END_TEST
 START_TEST(activity_is_spread_and_bounded)
 {
     char *dir = synth("activity", 400, 40, 5, 0, 400);
-    cx_model *m = load(dir);
+    cx_model *m = cx_test_model(dir);
     const cx_glifr_model *g = m->glifr;
     int T;
     size_t n;

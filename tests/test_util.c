@@ -138,11 +138,17 @@ cx_st_file *cx_test_open(const char *path)
     return f;
 }
 
+cx_model *cx_test_model(const char *dir)
+{
+    cx_model *m = NULL;
+    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
+    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    return m;
+}
+
 void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
 {
-    cx_model *m;
-    ck_assert_msg(cx_model_load(model_dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s",
-                  cx_last_error());
+    cx_model *m = cx_test_model(model_dir);
     const cx_glifr_model *g = m->glifr;
     cx_st_file *f = cx_test_open(traces);
     const cx_st_tensor *x = cx_st_find(f, "x");

@@ -41,6 +41,10 @@ void cx_test_check_glifr_traces(const char *model_dir, const char *traces);
 
 #endif
 
+#include "cx_model.h"
+/* Loads a checkpoint folder (kind from its config), failing the test with the error otherwise. */
+cx_model *cx_test_model(const char *dir);
+
 #include "cx_st.h"
 /* max |v - ref| (rel = 0) or max |v - ref| / max(1, |ref|) (rel = 1) over a tensor. */
 double cx_test_max_diff(const cx_st_tensor *ref, const double *v, int rel);
