@@ -6,7 +6,6 @@
 #include "cx_chip.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 
 _Static_assert(sizeof(cx_chip_mode) == sizeof(int), "enums are stored as int");
 
-enum { MSG_LEN = 512, MAX_KEYS = 48, KEY_LEN = 48 };
+enum { MAX_KEYS = 48, KEY_LEN = 48 };
 /* Counts stay far from INT_MAX so products like tiles x somas fit in long long. */
 enum { INT_CAP = 1 << 30 };
 
@@ -164,21 +163,6 @@ static const void *cat(const cx_chip_config *cfg, const field *f)
 
 /* ------------------------------------------------------------ errors */
 
-/* "FILE:LINE: key 'path': msg" ("FILE: ..." for nodes set by an override). */
-static cx_status key_fail(const cx_yaml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static cx_status key_fail(const cx_yaml_node *n, const char *fmt, ...)
-{
-    char msg[MSG_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n->line > 0)
-        return cx_fail(CX_ERR_VALUE, "%s:%d: key '%s': %s", n->file, n->line, n->path, msg);
-    return cx_fail(CX_ERR_VALUE, "%s: key '%s': %s", n->file, n->path, msg);
-}
-
 static void list_names(const char *const *names, char *buf, size_t len)
 {
     size_t used = 0;
@@ -199,7 +183,7 @@ static cx_status name_index(const cx_yaml_node *n, const char *const *names, int
     }
     char all[256];
     list_names(names, all, sizeof all);
-    return key_fail(n, "expected one of %s, found '%s'", all, s);
+    return cx_yaml_fail(CX_ERR_VALUE, n, "expected one of %s, found '%s'", all, s);
 }
 
 /* ------------------------------------------------------- key checking */
@@ -258,12 +242,13 @@ static cx_status read_activations(const cx_yaml_node *root, const field *f, unsi
     const cx_yaml_node *seq;
     CX_TRY(cx_yaml_at(root, f->path, &seq));
     CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
-    if (seq->n == 0) return key_fail(seq, "expected at least one activation");
+    if (seq->n == 0) return cx_yaml_fail(CX_ERR_VALUE, seq, "expected at least one activation");
     *out = 0;
     for (size_t i = 0; i < seq->n; i++) {
         int k = 0;
         CX_TRY(name_index(seq->items[i], f->names, &k));
-        if (*out & (1u << k)) return key_fail(seq->items[i], "'%s' is listed twice", f->names[k]);
+        if (*out & (1u << k))
+            return cx_yaml_fail(CX_ERR_VALUE, seq->items[i], "'%s' is listed twice", f->names[k]);
         *out |= 1u << k;
     }
     return CX_OK;
@@ -275,7 +260,7 @@ static cx_status read_hosts(const cx_yaml_node *root, const field *f, cx_chip_co
     const cx_yaml_node *seq;
     CX_TRY(cx_yaml_at(root, f->path, &seq));
     CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
-    if (seq->n == 0) return key_fail(seq, "expected at least one host {x, y}");
+    if (seq->n == 0) return cx_yaml_fail(CX_ERR_VALUE, seq, "expected at least one host {x, y}");
     cfg->router.hosts = calloc(seq->n, sizeof *cfg->router.hosts);
     if (!cfg->router.hosts) return cx_fail(CX_ERR_NOMEM, "out of memory");
     static const char *const xy[] = {"x", "y", NULL};
@@ -287,7 +272,7 @@ static cx_status read_hosts(const cx_yaml_node *root, const field *f, cx_chip_co
         CX_TRY(cx_yaml_get_long(h, "y", NULL, CX_YAML_BETWEEN(0, cfg->mesh.height - 1), &y));
         for (size_t j = 0; j < i; j++)
             if (cfg->router.hosts[j].x == x && cfg->router.hosts[j].y == y)
-                return key_fail(h, "host (%ld, %ld) is listed twice", x, y);
+                return cx_yaml_fail(CX_ERR_VALUE, h, "host (%ld, %ld) is listed twice", x, y);
         cfg->router.hosts[i] = (cx_chip_xy){(int)x, (int)y};
         cfg->router.n_hosts = i + 1;
     }
@@ -313,7 +298,8 @@ static cx_status read_field(const cx_yaml_node *root, const field *f, cx_chip_co
     case F_INT: {
         long v;
         CX_TRY(cx_yaml_get_long(root, f->path, NULL, r, &v));
-        if (v > INT_CAP) return key_fail(n, "expected at most %d, found %ld", INT_CAP, v);
+        if (v > INT_CAP)
+            return cx_yaml_fail(CX_ERR_VALUE, n, "expected at most %d, found %ld", INT_CAP, v);
         *(int *)at(cfg, f) = (int)v;
         return CX_OK;
     }
@@ -344,8 +330,8 @@ static cx_status ordered(const cx_yaml_node *root, const char *lo_path, double l
                          const char *hi_key, double hi, int strict)
 {
     if (strict ? lo < hi : lo <= hi) return CX_OK;
-    return key_fail(node(root, lo_path), "must be %s %s (%g), found %g",
-                    strict ? "<" : "<=", hi_key, hi, lo);
+    return cx_yaml_fail(CX_ERR_VALUE, node(root, lo_path), "must be %s %s (%g), found %g",
+                        strict ? "<" : "<=", hi_key, hi, lo);
 }
 
 static int given(const cx_yaml_node *root, const char *path)
@@ -360,23 +346,26 @@ static cx_status check_thermal(const cx_yaml_node *root, cx_chip_config *cfg)
     int c = given(root, "noise.thermal.capacitance_ff");
     int t = given(root, "noise.thermal.temperature_k");
     if (s && (c || t))
-        return key_fail(
+        return cx_yaml_fail(
+            CX_ERR_VALUE,
             node(root, c ? "noise.thermal.capacitance_ff" : "noise.thermal.temperature_k"),
             "give either sigma or capacitance_ff with temperature_k (kT/C), not both");
     if (c != t)
-        return key_fail(
+        return cx_yaml_fail(
+            CX_ERR_VALUE,
             node(root, c ? "noise.thermal.capacitance_ff" : "noise.thermal.temperature_k"),
             "kT/C needs both capacitance_ff and temperature_k");
     if (!s && !c)
-        return key_fail(node(root, "noise.thermal"),
-                        "needs sigma, or capacitance_ff and temperature_k (kT/C)");
+        return cx_yaml_fail(CX_ERR_VALUE, node(root, "noise.thermal"),
+                            "needs sigma, or capacitance_ff and temperature_k (kT/C)");
     cfg->noise.thermal.source = s ? CX_CHIP_THERMAL_SIGMA : CX_CHIP_THERMAL_KTC;
     return CX_OK;
 }
 
 static cx_status check_consistency(const cx_yaml_node *root, cx_chip_config *cfg)
 {
-    if (!cfg->name[0]) return key_fail(node(root, "name"), "expected a non-empty name");
+    if (!cfg->name[0])
+        return cx_yaml_fail(CX_ERR_VALUE, node(root, "name"), "expected a non-empty name");
 #define C cfg->tile.compartment
     CX_TRY(
         ordered(root, "tile.compartment.tau_min_ms", C.tau_min_ms, "tau_max_ms", C.tau_max_ms, 0));
@@ -389,23 +378,25 @@ static cx_status check_consistency(const cx_yaml_node *root, cx_chip_config *cfg
     /* Nonlinear units are re-evaluated once per analog step: a step longer
      * than the fastest pole would skip the dynamics it is meant to follow. */
     if (cfg->tile.mode == CX_CHIP_CONTINUOUS && cfg->tile.analog_step_ms > C.tau_min_ms)
-        return key_fail(node(root, "tile.analog_step_ms"),
-                        "must be <= tile.compartment.tau_min_ms (%g) in continuous mode, found %g",
-                        C.tau_min_ms, cfg->tile.analog_step_ms);
+        return cx_yaml_fail(
+            CX_ERR_VALUE, node(root, "tile.analog_step_ms"),
+            "must be <= tile.compartment.tau_min_ms (%g) in continuous mode, found %g",
+            C.tau_min_ms, cfg->tile.analog_step_ms);
 #undef C
     int payload = cfg->tile.somas.payload_bits;
     if (cfg->tile.somas.encoder == CX_CHIP_ENC_GRADED && payload < 1)
-        return key_fail(node(root, "tile.somas.payload_bits"),
-                        "encoder graded needs at least 1 bit for the spike value, found %d",
-                        payload);
+        return cx_yaml_fail(CX_ERR_VALUE, node(root, "tile.somas.payload_bits"),
+                            "encoder graded needs at least 1 bit for the spike value, found %d",
+                            payload);
     /* A packet carries the source address and the value (graded spike or host input). */
     int addr = cx_chip_address_bits(cfg);
     if (cfg->router.packet_bits < addr + payload)
-        return key_fail(node(root, "router.packet_bits"),
-                        "must hold a source address of %d bits (%dx%d tiles, %d somas per tile) "
-                        "plus tile.somas.payload_bits (%d), found %d",
-                        addr, cfg->mesh.width, cfg->mesh.height, cfg->tile.somas.count, payload,
-                        cfg->router.packet_bits);
+        return cx_yaml_fail(
+            CX_ERR_VALUE, node(root, "router.packet_bits"),
+            "must hold a source address of %d bits (%dx%d tiles, %d somas per tile) "
+            "plus tile.somas.payload_bits (%d), found %d",
+            addr, cfg->mesh.width, cfg->mesh.height, cfg->tile.somas.count, payload,
+            cfg->router.packet_bits);
     return check_thermal(root, cfg);
 }
 

@@ -1,9 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cx_wave.h"
-#include "cx_fileio.h"
+#include "cx_strbuf.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,63 +13,6 @@ static const char *const PALETTE[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2"
 enum { NPALETTE = sizeof PALETTE / sizeof PALETTE[0] };
 
 enum { MARGIN_LEFT = 72, MARGIN_RIGHT = 20, MARGIN_TOP = 34, MARGIN_BOTTOM = 46, PANEL_GAP = 12 };
-
-/* ---- a growing text buffer; the first allocation failure sticks ---- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int nomem;
-} sbuf;
-
-static int sb_grow(sbuf *b, size_t need)
-{
-    if (b->nomem) return 0;
-    if (b->len + need + 1 <= b->cap) return 1;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + need + 1)
-        cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->nomem = 1;
-        return 0;
-    }
-    b->s = s;
-    b->cap = cap;
-    return 1;
-}
-
-static __attribute__((format(printf, 2, 3))) void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !sb_grow(b, (size_t)n)) return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-/* Text content or attribute value: XML-escaped, control characters dropped. */
-static void sb_text(sbuf *b, const char *s)
-{
-    if (!s) return;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *esc = c == '&'    ? "&amp;"
-                          : c == '<'  ? "&lt;"
-                          : c == '>'  ? "&gt;"
-                          : c == '"'  ? "&quot;"
-                          : c == '\'' ? "&apos;"
-                                      : NULL;
-        if (esc)
-            sb_printf(b, "%s", esc);
-        else if (c >= 0x20 && c != 0x7f && sb_grow(b, 1))
-            b->s[b->len++] = (char)c;
-    }
-}
 
 /* ---- scales and ticks ---- */
 
@@ -128,90 +70,84 @@ static double px_y(const panel *p, double y)
 }
 
 /* Frame, grid, ticks and tick labels; x labels only when with_x_labels. */
-static void draw_axes(sbuf *b, const panel *p, int with_x_labels, int y_ticks)
+static void draw_axes(cx_strbuf *b, const panel *p, int with_x_labels, int y_ticks)
 {
     char label[64];
-    sb_printf(b, "<g font-size=\"11\" fill=\"#333\">\n");
+    cx_strbuf_printf(b, "<g font-size=\"11\" fill=\"#333\">\n");
     double sx = tick_step(p->lo_x, p->hi_x, 8);
     for (double k = ceil(p->lo_x / sx - 1e-9); k * sx <= p->hi_x + sx * 1e-9; k++) {
         double x = px_x(p, k * sx);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n",
-                  x, p->y0, x, p->y0 + p->h);
-        sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x,
-                  p->y0 + p->h, x, p->y0 + p->h + 4);
+        cx_strbuf_printf(
+            b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n", x,
+            p->y0, x, p->y0 + p->h);
+        cx_strbuf_printf(
+            b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x,
+            p->y0 + p->h, x, p->y0 + p->h + 4);
         if (!with_x_labels) continue;
         tick_label(label, sizeof label, k * sx, sx);
-        sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
-                  p->y0 + p->h + 16, label);
+        cx_strbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                         p->y0 + p->h + 16, label);
     }
     if (y_ticks) {
         double sy = tick_step(p->lo_y, p->hi_y, p->h < 120 ? 3 : 6);
         for (double k = ceil(p->lo_y / sy - 1e-9); k * sy <= p->hi_y + sy * 1e-9; k++) {
             double y = px_y(p, k * sy);
-            sb_printf(
+            cx_strbuf_printf(
                 b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>\n",
                 p->x0, y, p->x0 + p->w, y);
-            sb_printf(b,
-                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-                      p->x0 - 4, y, p->x0, y);
+            cx_strbuf_printf(
+                b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+                p->x0 - 4, y, p->x0, y);
             tick_label(label, sizeof label, k * sy, sy);
-            sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", p->x0 - 6,
-                      y + 4, label);
+            cx_strbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                             p->x0 - 6, y + 4, label);
         }
     }
-    sb_printf(b,
-              "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-              "stroke=\"#333\"/>\n</g>\n",
-              p->x0, p->y0, p->w, p->h);
+    cx_strbuf_printf(b,
+                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                     "stroke=\"#333\"/>\n</g>\n",
+                     p->x0, p->y0, p->w, p->h);
 }
 
-static void svg_begin(sbuf *b, int width, int height, const char *title)
+static void svg_begin(cx_strbuf *b, int width, int height, const char *title)
 {
-    sb_printf(b,
-              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-              "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
-              "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-              width, height, width, height);
+    cx_strbuf_printf(b,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                     "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
+                     "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                     width, height, width, height);
     if (title && *title) {
-        sb_printf(b, "<text x=\"%.1f\" y=\"20\" font-size=\"14\" text-anchor=\"middle\">",
-                  width / 2.0);
-        sb_text(b, title);
-        sb_printf(b, "</text>\n");
+        cx_strbuf_printf(b, "<text x=\"%.1f\" y=\"20\" font-size=\"14\" text-anchor=\"middle\">",
+                         width / 2.0);
+        cx_strbuf_xml(b, title, 0, CX_STRBUF_XML_LABEL);
+        cx_strbuf_printf(b, "</text>\n");
     }
 }
 
-static void axis_labels(sbuf *b, int width, int height, double mid_y, const char *x_label,
+static void axis_labels(cx_strbuf *b, int width, int height, double mid_y, const char *x_label,
                         const char *y_label)
 {
     if (x_label && *x_label) {
-        sb_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
-                  MARGIN_LEFT + (width - MARGIN_LEFT - MARGIN_RIGHT) / 2.0, height - 8);
-        sb_text(b, x_label);
-        sb_printf(b, "</text>\n");
+        cx_strbuf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
+                         MARGIN_LEFT + (width - MARGIN_LEFT - MARGIN_RIGHT) / 2.0, height - 8);
+        cx_strbuf_xml(b, x_label, 0, CX_STRBUF_XML_LABEL);
+        cx_strbuf_printf(b, "</text>\n");
     }
     if (y_label && *y_label) {
-        sb_printf(b,
-                  "<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
-                  "transform=\"rotate(-90 14 %.1f)\">",
-                  mid_y, mid_y);
-        sb_text(b, y_label);
-        sb_printf(b, "</text>\n");
+        cx_strbuf_printf(b,
+                         "<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
+                         "transform=\"rotate(-90 14 %.1f)\">",
+                         mid_y, mid_y);
+        cx_strbuf_xml(b, y_label, 0, CX_STRBUF_XML_LABEL);
+        cx_strbuf_printf(b, "</text>\n");
     }
 }
 
-static cx_status svg_finish(sbuf *b, const char *path)
+static cx_status svg_finish(cx_strbuf *b, const char *path)
 {
-    sb_printf(b, "</svg>\n");
-    if (b->nomem) {
-        free(b->s);
-        return cx_fail(CX_ERR_NOMEM, "%s: out of memory building the plot", path);
-    }
-    const void *parts[] = {b->s};
-    size_t sizes[] = {b->len};
-    cx_status st = cx_write_file_atomic(path, parts, sizes, 1);
-    free(b->s);
-    return st;
+    cx_strbuf_printf(b, "</svg>\n");
+    return cx_strbuf_write(b, path);
 }
 
 /* ---- traces: min/max per pixel column ---- */
@@ -230,13 +166,13 @@ typedef struct {
     int pen_down; /* the next point continues the line */
 } column;
 
-static void put_point(sbuf *b, column *c, pt p)
+static void put_point(cx_strbuf *b, column *c, pt p)
 {
-    sb_printf(b, c->pen_down ? " %.1f,%.1f" : " M%.1f,%.1f", p.x, p.y);
+    cx_strbuf_printf(b, c->pen_down ? " %.1f,%.1f" : " M%.1f,%.1f", p.x, p.y);
     c->pen_down = 1;
 }
 
-static void column_flush(sbuf *b, column *c)
+static void column_flush(cx_strbuf *b, column *c)
 {
     if (c->n <= 4) {
         for (size_t i = 0; i < c->n; i++)
@@ -250,7 +186,7 @@ static void column_flush(sbuf *b, column *c)
     c->n = 0;
 }
 
-static void column_add(sbuf *b, column *c, long col, pt p)
+static void column_add(cx_strbuf *b, column *c, long col, pt p)
 {
     if (c->n && col != c->col) column_flush(b, c);
     c->col = col;
@@ -269,13 +205,14 @@ static void column_add(sbuf *b, column *c, long col, pt p)
     c->n++;
 }
 
-static void draw_trace(sbuf *b, const panel *p, const double *t, const double *y, size_t n,
+static void draw_trace(cx_strbuf *b, const panel *p, const double *t, const double *y, size_t n,
                        const char *color, int clip_id)
 {
-    sb_printf(b,
-              "<path clip-path=\"url(#clip%d)\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\" "
-              "stroke-linejoin=\"round\" d=\"",
-              clip_id, color);
+    cx_strbuf_printf(
+        b,
+        "<path clip-path=\"url(#clip%d)\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\" "
+        "stroke-linejoin=\"round\" d=\"",
+        clip_id, color);
     column c = {0};
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(t[i]) || !isfinite(y[i])) { /* a gap */
@@ -287,15 +224,15 @@ static void draw_trace(sbuf *b, const panel *p, const double *t, const double *y
         column_add(b, &c, (long)floor(q.x - p->x0), q);
     }
     if (c.n) column_flush(b, &c);
-    sb_printf(b, "\"/>\n");
+    cx_strbuf_printf(b, "\"/>\n");
 }
 
-static void clip_rect(sbuf *b, const panel *p, int id)
+static void clip_rect(cx_strbuf *b, const panel *p, int id)
 {
-    sb_printf(b,
-              "<clipPath id=\"clip%d\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-              "height=\"%.1f\"/></clipPath>\n",
-              id, p->x0, p->y0 - 1, p->w, p->h + 2);
+    cx_strbuf_printf(b,
+                     "<clipPath id=\"clip%d\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                     "height=\"%.1f\"/></clipPath>\n",
+                     id, p->x0, p->y0 - 1, p->w, p->h + 2);
 }
 
 /* Finite range of v[0..n); 0 when none is finite. */
@@ -343,17 +280,18 @@ static void y_range(const cx_svg_options *o, double lo, double hi, int any, doub
     *out_hi = ceil(hi / step) * step;
 }
 
-static void legend_entry(sbuf *b, double x, double y, const char *color, const char *name, size_t k)
+static void legend_entry(cx_strbuf *b, double x, double y, const char *color, const char *name,
+                         size_t k)
 {
-    sb_printf(b,
-              "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-              "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">",
-              x, y, x + 18, y, color, x + 24, y + 4);
+    cx_strbuf_printf(b,
+                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                     "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">",
+                     x, y, x + 18, y, color, x + 24, y + 4);
     if (name)
-        sb_text(b, name);
+        cx_strbuf_xml(b, name, 0, CX_STRBUF_XML_LABEL);
     else
-        sb_printf(b, "trace %zu", k);
-    sb_printf(b, "</text>\n");
+        cx_strbuf_printf(b, "trace %zu", k);
+    cx_strbuf_printf(b, "</text>\n");
 }
 
 cx_status cx_svg_plot_traces(const char *path, const char *title, const char *x_label,
@@ -392,7 +330,7 @@ cx_status cx_svg_plot_traces(const char *path, const char *title, const char *x_
     }
     widen(&lo_x, &hi_x);
 
-    sbuf b = {0};
+    cx_strbuf b = {0};
     svg_begin(&b, width, height, title);
     for (size_t pi = 0; pi < n_panels; pi++) {
         panel p = {MARGIN_LEFT, MARGIN_TOP + (double)pi * (plot_h + PANEL_GAP),
@@ -415,13 +353,13 @@ cx_status cx_svg_plot_traces(const char *path, const char *title, const char *x_
         for (size_t k = k0; k < k1 && n_points; k++)
             draw_trace(&b, &p, t, y[k], n_points, PALETTE[k % NPALETTE], (int)pi);
         if (stacked) { /* the panel's name stands in for a legend */
-            sb_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\">", p.x0 + 6,
-                      p.y0 + 13, PALETTE[pi % NPALETTE]);
+            cx_strbuf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"%s\">",
+                             p.x0 + 6, p.y0 + 13, PALETTE[pi % NPALETTE]);
             if (names && names[pi])
-                sb_text(&b, names[pi]);
+                cx_strbuf_xml(&b, names[pi], 0, CX_STRBUF_XML_LABEL);
             else
-                sb_printf(&b, "trace %zu", pi);
-            sb_printf(&b, "</text>\n");
+                cx_strbuf_printf(&b, "trace %zu", pi);
+            cx_strbuf_printf(&b, "</text>\n");
         }
     }
     for (size_t k = 0; k < n_traces && !stacked; k++)
@@ -465,36 +403,37 @@ cx_status cx_svg_plot_raster(const char *path, const char *title, const char *x_
     unsigned char *seen = calloc(cols * lines, 1);
     if (!seen) return cx_fail(CX_ERR_NOMEM, "%s: out of memory", path);
 
-    sbuf b = {0};
+    cx_strbuf b = {0};
     svg_begin(&b, width, height, title);
     draw_axes(&b, &p, 1, 0);
     double row_px = plot_h / rows, half = fmax(0.5, 0.4 * row_px);
     if (named) {
         for (size_t r = 0; r < n_rows; r++) {
-            sb_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">",
-                      p.x0 - 6, p.y0 + (r + 0.5) * row_px + 3.5);
-            sb_text(&b, row_names[r]);
-            sb_printf(&b, "</text>\n");
+            cx_strbuf_printf(&b,
+                             "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">",
+                             p.x0 - 6, p.y0 + (r + 0.5) * row_px + 3.5);
+            cx_strbuf_xml(&b, row_names[r], 0, CX_STRBUF_XML_LABEL);
+            cx_strbuf_printf(&b, "</text>\n");
         }
     } else { /* row numbers as nice ticks, row 0 at the top */
         double step = fmax(1.0, tick_step(0, rows, 6));
         for (double r = 0; r < rows; r += step)
-            sb_printf(&b,
-                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333\" "
-                      "text-anchor=\"end\">%.0f</text>\n",
-                      p.x0 - 6, p.y0 + (r + 0.5) * row_px + 4, r);
+            cx_strbuf_printf(&b,
+                             "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333\" "
+                             "text-anchor=\"end\">%.0f</text>\n",
+                             p.x0 - 6, p.y0 + (r + 0.5) * row_px + 4, r);
     }
     clip_rect(&b, &p, 0);
-    sb_printf(&b, "<path clip-path=\"url(#clip0)\" stroke=\"#222\" stroke-width=\"1\" d=\"");
+    cx_strbuf_printf(&b, "<path clip-path=\"url(#clip0)\" stroke=\"#222\" stroke-width=\"1\" d=\"");
     for (size_t i = 0; i < n_events; i++) {
         if (!isfinite(t[i])) continue;
         double x = px_x(&p, t[i]), yc = p.y0 + ((double)row[i] + 0.5) * row_px;
         size_t cx = (size_t)(x - p.x0), cy = (size_t)(yc - p.y0);
         if (cx >= cols || cy >= lines || seen[cy * cols + cx]) continue;
         seen[cy * cols + cx] = 1;
-        sb_printf(&b, " M%.1f,%.1fv%.1f", x, yc - half, 2 * half);
+        cx_strbuf_printf(&b, " M%.1f,%.1fv%.1f", x, yc - half, 2 * half);
     }
-    sb_printf(&b, "\"/>\n");
+    cx_strbuf_printf(&b, "\"/>\n");
     free(seen);
     axis_labels(&b, width, height, MARGIN_TOP + plot_h / 2, x_label, named ? NULL : "row");
     return svg_finish(&b, path);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cx_fileio.h"
-
 int cx_cli_error(const char *cmd, cx_status st)
 {
     fprintf(stderr, "cortile %s: error: %s\n", cmd, cx_last_error());
@@ -53,15 +51,4 @@ int cx_cli_parse_long(const char *s, long *out)
     if (errno || end == s || *end) return -1;
     *out = v;
     return 0;
-}
-
-cx_status cx_write_json_file(const char *path, const cJSON *doc)
-{
-    char *text = cJSON_Print(doc);
-    if (!text) return cx_fail(CX_ERR_NOMEM, "out of memory");
-    const void *parts[] = {text, "\n"};
-    size_t sizes[] = {strlen(text), 1};
-    cx_status st = cx_write_file_atomic(path, parts, sizes, 2);
-    free(text);
-    return st;
 }

@@ -3,6 +3,7 @@
 #include "cx_cli.h"
 #include "cx_compile.h"
 #include "cx_fileio.h"
+#include "cx_json.h"
 #include "cx_progress.h"
 #include "cx_yaml.h"
 
@@ -270,7 +271,7 @@ static cx_status run(const compile_args *a)
     if (st == CX_OK) {
         cJSON_AddNumberToObject(rep, "compile_seconds", secs);
         cJSON_AddStringToObject(rep, "program", a->output);
-        if (a->report) st = cx_write_json_file(a->report, rep);
+        if (a->report) st = cx_json_save(a->report, rep);
     }
     if (st == CX_OK) {
         if (a->json) {

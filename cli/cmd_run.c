@@ -3,6 +3,7 @@
 #include "cx_cli.h"
 #include "cx_compile.h"
 #include "cx_evaluate.h"
+#include "cx_json.h"
 #include "cx_mpi.h"
 #include "cx_progress.h"
 #include "cx_st.h"
@@ -336,7 +337,7 @@ static cx_status run(const run_args *a)
     const int writer = cx_mpi_rank() == 0;
     if (st == CX_OK && writer) st = write_outputs(a, p, &in, y, rec);
     if (st == CX_OK && writer) measure(p, &in, y, rep);
-    if (st == CX_OK && writer && a->report) st = cx_write_json_file(a->report, rep);
+    if (st == CX_OK && writer && a->report) st = cx_json_save(a->report, rep);
     if (st == CX_OK && writer) {
         if (a->json) {
             cx_cli_print_json(rep);

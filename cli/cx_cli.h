@@ -45,8 +45,6 @@ int cx_cli_error(const char *cmd, cx_status st);
 int cx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a JSON document to stdout (pretty) and frees it. */
 void cx_cli_print_json(cJSON *doc);
-/* Writes a JSON document to a file (atomically). */
-cx_status cx_write_json_file(const char *path, const cJSON *doc);
 /* A chip file with "key=value" overrides; *doc (optional) keeps the document. */
 cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, cx_chip_config *chip,
                            cx_yaml_doc **doc);

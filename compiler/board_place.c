@@ -4,6 +4,7 @@
  * each chip nearest its host port, and every AER key renumbered. */
 #define _POSIX_C_SOURCE 200809L
 #include "cx_compile.h"
+#include "lower.h"
 
 #include <metis.h>
 #include <stdlib.h>
@@ -14,18 +15,6 @@ cx_chip_config cx_board_stack(const cx_board *b)
     cx_chip_config c = b->chips[0]; /* shallow: pointers stay the board's */
     c.mesh.height *= b->n_chips;
     return c;
-}
-
-typedef struct {
-    int x, y, dist;
-} mesh_pos;
-
-static int pos_cmp(const void *a, const void *b)
-{
-    const mesh_pos *p = a, *q = b;
-    if (p->dist != q->dist) return p->dist < q->dist ? -1 : 1;
-    if (p->y != q->y) return p->y < q->y ? -1 : 1;
-    return (p->x > q->x) - (p->x < q->x);
 }
 
 static int edge_cmp(const void *a, const void *b)
@@ -137,19 +126,14 @@ cx_status cx_board_assign(cx_program *p, const cx_board *b, int min_chips, uint6
                        "has %d (compile with --tiles %d)",
                        b->name, want, want, K, want);
     int *chip_of = calloc((size_t)K + 1, sizeof *chip_of);
-    mesh_pos *pos = malloc((size_t)cap * sizeof *pos);
+    cx_lower_pos *pos = malloc((size_t)cap * sizeof *pos);
     const uint32_t n_ids = (uint32_t)(cap * C);
     int64_t *new_id = malloc((size_t)n_ids * sizeof *new_id);
     cx_status st = chip_of && pos && new_id ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
     if (st == CX_OK && want > 1) st = group_tiles(p, want, seed, chip_of);
     if (st == CX_OK) rebalance(K, want, cap, chip_of);
     /* positions on each chip: nearest its host port first, tiles in program order */
-    int hx = b->chips[0].router.n_hosts ? b->chips[0].router.hosts[0].x : 0;
-    int hy = b->chips[0].router.n_hosts ? b->chips[0].router.hosts[0].y : 0;
-    for (int y = 0; st == CX_OK && y < H; y++)
-        for (int x = 0; x < W; x++)
-            pos[y * W + x] = (mesh_pos){x, y, abs(x - hx) + abs(y - hy)};
-    if (st == CX_OK) qsort(pos, (size_t)cap, sizeof *pos, pos_cmp);
+    if (st == CX_OK) cx_lower_host_order(&b->chips[0], pos);
     for (uint32_t i = 0; st == CX_OK && i < n_ids; i++)
         new_id[i] = -1;
     for (int c = 0, used; st == CX_OK && c < want; c++) {

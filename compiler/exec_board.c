@@ -149,16 +149,20 @@ static int relay_cmp(const void *a, const void *b)
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* Every rank's relays of the window, in one order on every rank. */
-static cx_status gather_records(cx_exec *e, void **items, size_t size, size_t *n)
+/* Every rank's records of the window (a queue this rank took), sorted by
+ * cmp: one order on every rank. */
+static cx_status gather_sorted(cx_exec *e, void **items, size_t *n, size_t size,
+                               int (*cmp)(const void *, const void *))
 {
-    if (!e->distributed) return CX_OK;
-    void *all;
-    size_t total;
-    CX_TRY(cx_mpi_allgatherv(*items, *n * size, &all, &total, NULL));
-    free(*items);
-    *items = all;
-    *n = total / size;
+    if (e->distributed) {
+        void *all;
+        size_t total;
+        CX_TRY(cx_mpi_allgatherv(*items, *n * size, &all, &total, NULL));
+        free(*items);
+        *items = all;
+        *n = total / size;
+    }
+    if (*n > 1) qsort(*items, *n, size, cmp);
     return CX_OK;
 }
 
@@ -183,9 +187,8 @@ static cx_status exchange_relays(cx_exec *e)
     size_t n = e->n_relays;
     e->relays = NULL;
     e->n_relays = e->cap_relays = 0;
-    cx_status st = gather_records(e, &items, sizeof(cx_relay), &n);
+    cx_status st = gather_sorted(e, &items, &n, sizeof(cx_relay), relay_cmp);
     cx_relay *rel = items;
-    if (st == CX_OK && n > 1) qsort(rel, n, sizeof *rel, relay_cmp);
     const double ns_per_cycle = 1e3 / e->chip.router.clock_mhz;
     for (size_t i = 0; st == CX_OK && i < n; i++) {
         const cx_relay *q = &rel[i];
@@ -254,9 +257,8 @@ cx_status cx_exec_remote_flush(cx_exec *e)
     size_t n = e->n_remote;
     e->remote = NULL;
     e->n_remote = e->cap_remote = 0;
-    cx_status st = gather_records(e, &items, sizeof(cx_remote_spike), &n);
+    cx_status st = gather_sorted(e, &items, &n, sizeof(cx_remote_spike), remote_cmp);
     cx_remote_spike *rs = items;
-    if (st == CX_OK && n > 1) qsort(rs, n, sizeof *rs, remote_cmp);
     /* a route's spikes come from one chip, in its order, whatever the ranks;
      * those of this rank's chips were kept when sent */
     for (size_t i = 0; st == CX_OK && i < n; i++)

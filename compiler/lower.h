@@ -4,6 +4,15 @@
 
 #include "cx_program.h"
 
+/* A position of the chip's mesh and its hop distance to the host port. */
+typedef struct {
+    int x, y, dist;
+} cx_lower_pos;
+
+/* The width x height positions of the chip's mesh, nearest its first host
+ * port first (ties: row-major); pos holds width x height entries. */
+void cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos);
+
 /* A new program with n_tiles empty tiles at the mesh positions closest to
  * the host port (ties: row-major). */
 cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,

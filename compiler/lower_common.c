@@ -7,16 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int x, y, dist;
-} mesh_pos;
-
 static int pos_cmp(const void *a, const void *b)
 {
-    const mesh_pos *p = a, *q = b;
+    const cx_lower_pos *p = a, *q = b;
     if (p->dist != q->dist) return p->dist < q->dist ? -1 : 1;
     if (p->y != q->y) return p->y < q->y ? -1 : 1;
     return (p->x > q->x) - (p->x < q->x);
+}
+
+void cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos)
+{
+    const int W = chip->mesh.width, H = chip->mesh.height;
+    int hx = chip->router.n_hosts ? chip->router.hosts[0].x : 0;
+    int hy = chip->router.n_hosts ? chip->router.hosts[0].y : 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            pos[y * W + x] = (cx_lower_pos){x, y, abs(x - hx) + abs(y - hy)};
+    qsort(pos, (size_t)(W * H), sizeof *pos, pos_cmp);
 }
 
 cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,
@@ -29,7 +36,7 @@ cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const c
                        "chip: needs %d tiles (mesh.width x mesh.height), the chip has %d", n_tiles,
                        W * H);
     cx_program *p = calloc(1, sizeof *p);
-    mesh_pos *pos = malloc((size_t)(W * H) * sizeof *pos);
+    cx_lower_pos *pos = malloc((size_t)(W * H) * sizeof *pos);
     if (!p || !pos) {
         free(p);
         free(pos);
@@ -56,12 +63,7 @@ cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const c
     for (int c = 0; c < n_inputs; c++)
         p->in_sign[c] = p->in_scale[c] = 1.0;
     /* Tiles nearest the host port first: host traffic takes the fewest hops. */
-    int hx = chip->router.n_hosts ? chip->router.hosts[0].x : 0;
-    int hy = chip->router.n_hosts ? chip->router.hosts[0].y : 0;
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++)
-            pos[y * W + x] = (mesh_pos){x, y, abs(x - hx) + abs(y - hy)};
-    qsort(pos, (size_t)(W * H), sizeof *pos, pos_cmp);
+    cx_lower_host_order(chip, pos);
     p->n_tiles = n_tiles;
     for (int i = 0; i < n_tiles; i++)
         cx_prog_tile_init(&p->tiles[i], pos[i].x, pos[i].y, step_ms, 0);

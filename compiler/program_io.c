@@ -65,7 +65,6 @@
 #include "cx_yaml.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -950,25 +949,12 @@ static cx_status load_maps(loader *L, cx_program *p)
 
 /* ------------------------------------------------------------ manifest */
 
-/* "FILE:LINE: key 'a.b': msg" for manifest values that parse but do not fit. */
-static cx_status key_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static cx_status key_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cx_fail(st, "%s:%d: key '%s': %s", n->file, n->line, n->path, msg);
-}
-
 static cx_status get_count(const cx_yaml_node *m, const char *key, long *out)
 {
     CX_TRY(cx_yaml_get_long(m, key, NULL, CX_YAML_AT_LEAST(0), out));
     if (*out > INT_MAX)
-        return key_fail(CX_ERR_VALUE, cx_yaml_get(m, key), "%ld is too large (at most %d)", *out,
-                        INT_MAX);
+        return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(m, key), "%ld is too large (at most %d)",
+                            *out, INT_MAX);
     return CX_OK;
 }
 
@@ -993,8 +979,8 @@ static cx_status parse_tile(const cx_yaml_node *n, int k, tile_counts *c)
     CX_TRY(cx_yaml_check_keys(n, keys));
     CX_TRY(get_count(n, "index", &index));
     if (index != k)
-        return key_fail(CX_ERR_VALUE, cx_yaml_get(n, "index"),
-                        "tile %ld listed at position %d (tiles are listed in order)", index, k);
+        return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(n, "index"),
+                            "tile %ld listed at position %d (tiles are listed in order)", index, k);
     c->chip = 0;
     if (cx_yaml_get(n, "chip")) CX_TRY(get_count(n, "chip", &c->chip));
     CX_TRY(get_count(n, "x", &c->x));
@@ -1017,8 +1003,8 @@ static cx_status parse_probe(const cx_yaml_node *n, cx_prog_probe *q)
     CX_TRY(get_count(n, "groups", &groups));
     CX_TRY(get_count(n, "n", &count));
     if (groups > 1 && count % groups)
-        return key_fail(CX_ERR_VALUE, cx_yaml_get(n, "n"), "%ld samples in %ld groups", count,
-                        groups);
+        return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(n, "n"), "%ld samples in %ld groups", count,
+                            groups);
     q->groups = (int)groups;
     q->n = (size_t)count;
     return CX_OK;
@@ -1039,12 +1025,12 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
     CX_TRY(cx_yaml_expect(root, CX_YAML_MAPPING));
     CX_TRY(cx_yaml_get_string(root, "format", NULL, &s));
     if (strcmp(s, FORMAT_NAME) != 0)
-        return key_fail(CX_ERR_FORMAT, cx_yaml_get(root, "format"),
-                        "'%s', expected '%s' (not a cortile program manifest)", s, FORMAT_NAME);
+        return cx_yaml_fail(CX_ERR_FORMAT, cx_yaml_get(root, "format"),
+                            "'%s', expected '%s' (not a cortile program manifest)", s, FORMAT_NAME);
     CX_TRY(cx_yaml_get_long(root, "version", NULL, NULL, &v));
     if (v != FORMAT_VERSION)
-        return key_fail(CX_ERR_UNSUPPORTED, cx_yaml_get(root, "version"),
-                        "version %ld; this build reads version %d", v, FORMAT_VERSION);
+        return cx_yaml_fail(CX_ERR_UNSUPPORTED, cx_yaml_get(root, "version"),
+                            "version %ld; this build reads version %d", v, FORMAT_VERSION);
     CX_TRY(cx_yaml_check_keys(root, keys));
 
     CX_TRY(cx_yaml_at(root, "model", &n));
@@ -1052,15 +1038,15 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
     CX_TRY(cx_yaml_check_keys(n, model_keys));
     CX_TRY(cx_yaml_get_string(n, "kind", NULL, &s));
     if (cx_model_kind_parse(s, &p->kind) != CX_OK)
-        return key_fail(CX_ERR_VALUE, cx_yaml_get(n, "kind"),
-                        "unknown model kind '%s' (expected elm, glifr or auto)", s);
+        return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(n, "kind"),
+                            "unknown model kind '%s' (expected elm, glifr or auto)", s);
     CX_TRY(get_opt_string(n, "dir", &p->model_dir));
     CX_TRY(get_opt_string(root, "chip", &p->chip_name));
     CX_TRY(get_opt_string(root, "board", &p->board_name));
     p->n_chips = 1;
     if (p->board_name) {
         CX_TRY(get_count(root, "chips", &v));
-        if (v < 1) return key_fail(CX_ERR_VALUE, cx_yaml_get(root, "chips"), "%ld chips", v);
+        if (v < 1) return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(root, "chips"), "%ld chips", v);
         p->n_chips = (int)v;
     }
     CX_TRY(cx_yaml_get_double(root, "step_ms", NULL, CX_YAML_ABOVE(0), &p->step_ms));
@@ -1076,7 +1062,7 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
 
     CX_TRY(cx_yaml_at(root, "tiles", &n));
     CX_TRY(cx_yaml_expect(n, CX_YAML_SEQUENCE));
-    if (n->n > INT_MAX) return key_fail(CX_ERR_VALUE, n, "%zu tiles", n->n);
+    if (n->n > INT_MAX) return cx_yaml_fail(CX_ERR_VALUE, n, "%zu tiles", n->n);
     *tc = calloc(n->n ? n->n : 1, sizeof **tc);
     p->tiles = calloc(n->n ? n->n : 1, sizeof *p->tiles);
     if (!*tc || !p->tiles) return cx_fail(CX_ERR_NOMEM, "%s: out of memory", doc->file);
@@ -1084,8 +1070,8 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
     for (int k = 0; k < p->n_tiles; k++) {
         CX_TRY(parse_tile(n->items[k], k, &(*tc)[k]));
         if ((*tc)[k].chip >= p->n_chips)
-            return key_fail(CX_ERR_VALUE, cx_yaml_get(n->items[k], "chip"),
-                            "chip %ld of a program for %d chip(s)", (*tc)[k].chip, p->n_chips);
+            return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(n->items[k], "chip"),
+                                "chip %ld of a program for %d chip(s)", (*tc)[k].chip, p->n_chips);
     }
 
     CX_TRY(get_count(root, "routes", &v));
@@ -1095,7 +1081,7 @@ static cx_status parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_coun
 
     CX_TRY(cx_yaml_at(root, "probes", &n));
     CX_TRY(cx_yaml_expect(n, CX_YAML_SEQUENCE));
-    if (n->n > INT_MAX) return key_fail(CX_ERR_VALUE, n, "%zu probes", n->n);
+    if (n->n > INT_MAX) return cx_yaml_fail(CX_ERR_VALUE, n, "%zu probes", n->n);
     p->probes = calloc(n->n ? n->n : 1, sizeof *p->probes);
     if (!p->probes) return cx_fail(CX_ERR_NOMEM, "%s: out of memory", doc->file);
     p->n_probes = (int)n->n;

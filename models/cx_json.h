@@ -12,6 +12,8 @@ extern "C" {
 
 /* Parses a file; a syntax error names the line and column. */
 cx_status cx_json_load(const char *path, cJSON **out);
+/* Writes doc to a file, pretty-printed with a final newline, atomically. */
+cx_status cx_json_save(const char *path, const cJSON *doc);
 
 /* Typed getters. `file` labels errors. When `dflt` is non-NULL a missing key
  * takes *dflt; a present key of the wrong type is always an error. */

@@ -67,6 +67,11 @@ const cx_yaml_node *cx_yaml_find(const cx_yaml_node *node, const char *path);
 cx_status cx_yaml_at(const cx_yaml_node *node, const char *path, const cx_yaml_node **out);
 /* CX_ERR_VALUE "FILE:LINE: key 'p': expected a mapping, found ..." unless node is `kind`. */
 cx_status cx_yaml_expect(const cx_yaml_node *node, cx_yaml_kind kind);
+/* Records "FILE:LINE: key 'a.b': message" for a value that parses but does
+ * not fit ("FILE: ..." for a node set by an override, "document root" for
+ * the root) and returns st. */
+cx_status cx_yaml_fail(cx_status st, const cx_yaml_node *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Allowed interval for numbers; flags combine one lower and one upper bound. */
 enum {

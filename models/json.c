@@ -33,6 +33,17 @@ cx_status cx_json_load(const char *path, cJSON **out)
     return CX_OK;
 }
 
+cx_status cx_json_save(const char *path, const cJSON *doc)
+{
+    char *text = cJSON_Print(doc);
+    if (!text) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    const void *parts[] = {text, "\n"};
+    size_t sizes[] = {strlen(text), 1};
+    cx_status st = cx_write_file_atomic(path, parts, sizes, 2);
+    free(text);
+    return st;
+}
+
 static const cJSON *lookup(const cJSON *obj, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -76,7 +87,8 @@ cx_status cx_json_bool(const cJSON *obj, const char *file, const char *key, cons
         *out = *dflt;
         return CX_OK;
     }
-    if (!cJSON_IsBool(v)) return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected true or false", file, key);
+    if (!cJSON_IsBool(v))
+        return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected true or false", file, key);
     *out = cJSON_IsTrue(v);
     return CX_OK;
 }
@@ -90,7 +102,8 @@ cx_status cx_json_string(const cJSON *obj, const char *file, const char *key, co
         *out = dflt;
         return CX_OK;
     }
-    if (!cJSON_IsString(v)) return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected a string", file, key);
+    if (!cJSON_IsString(v))
+        return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected a string", file, key);
     *out = v->valuestring;
     return CX_OK;
 }

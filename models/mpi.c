@@ -103,28 +103,28 @@ cx_status cx_mpi_allgatherv(const void *buf, size_t n, void **out, size_t *total
     return CX_OK;
 }
 
+/* One value reduced over the ranks, in place (nothing to do on one rank). */
+static void reduce_one(void *v, MPI_Datatype type, MPI_Op op)
+{
+    if (started && size_ > 1) MPI_Allreduce(MPI_IN_PLACE, v, 1, type, op, MPI_COMM_WORLD);
+}
+
 int cx_mpi_all(int v)
 {
-    if (!started || size_ == 1) return v;
-    int r = 0;
-    MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
-    return r;
+    reduce_one(&v, MPI_INT, MPI_LAND);
+    return v;
 }
 
 uint64_t cx_mpi_min_u64(uint64_t v)
 {
-    if (!started || size_ == 1) return v;
-    uint64_t r = 0;
-    MPI_Allreduce(&v, &r, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
-    return r;
+    reduce_one(&v, MPI_UINT64_T, MPI_MIN);
+    return v;
 }
 
 int64_t cx_mpi_max_i64(int64_t v)
 {
-    if (!started || size_ == 1) return v;
-    int64_t r = 0;
-    MPI_Allreduce(&v, &r, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
-    return r;
+    reduce_one(&v, MPI_INT64_T, MPI_MAX);
+    return v;
 }
 
 cx_status cx_mpi_send(const void *buf, size_t n, int dest, int tag)

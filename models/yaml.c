@@ -152,10 +152,7 @@ static cx_status node_fail(cx_status st, const cx_yaml_node *n, const char *fmt,
     return cx_fail(st, "%s: %s", n->file, msg);
 }
 
-/* "FILE:LINE: key 'a.b': msg" ("document root" for the root). */
-static cx_status key_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static cx_status key_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
+cx_status cx_yaml_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
 {
     char msg[MSG_LEN];
     va_list ap;
@@ -169,7 +166,8 @@ static cx_status key_fail(cx_status st, const cx_yaml_node *n, const char *fmt, 
 static cx_status expect_fail(const cx_yaml_node *n, const char *want)
 {
     char buf[SHOW_LEN + 32];
-    return key_fail(CX_ERR_VALUE, n, "expected %s, found %s", want, describe(n, buf, sizeof buf));
+    return cx_yaml_fail(CX_ERR_VALUE, n, "expected %s, found %s", want,
+                        describe(n, buf, sizeof buf));
 }
 
 cx_status cx_yaml_expect(const cx_yaml_node *node, cx_yaml_kind kind)
@@ -895,7 +893,8 @@ static cx_status lookup(const cx_yaml_node *map, const char *key, int optional,
     cx_status st = walk(map, key, 1, &n);
     if (st == CX_ERR_MISSING && optional) return CX_OK;
     CX_TRY(st);
-    if (cx_yaml_is_null(n)) return optional ? CX_OK : key_fail(CX_ERR_MISSING, n, "missing value");
+    if (cx_yaml_is_null(n))
+        return optional ? CX_OK : cx_yaml_fail(CX_ERR_MISSING, n, "missing value");
     *out = n;
     return CX_OK;
 }
@@ -965,7 +964,7 @@ static cx_status lookup_sequence(const cx_yaml_node *map, const char *key, size_
         snprintf(want, sizeof want, "at least %zu %s", min_len, what);
     else
         snprintf(want, sizeof want, "%zu to %zu %s", min_len, max_len, what);
-    return key_fail(CX_ERR_SHAPE, seq, "expected %s, found %zu", want, seq->n);
+    return cx_yaml_fail(CX_ERR_SHAPE, seq, "expected %s, found %zu", want, seq->n);
 }
 
 cx_status cx_yaml_get_doubles(const cx_yaml_node *map, const char *key, size_t min_len,

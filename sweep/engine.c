@@ -14,6 +14,7 @@
 #include "sweep_internal.h"
 
 #include "cx_fileio.h"
+#include "cx_json.h"
 #include "cx_mpi.h"
 #include "cx_progress.h"
 
@@ -113,17 +114,6 @@ static cx_status mkdir_p(const char *dir)
     return CX_OK;
 }
 
-static cx_status write_json(const char *path, const cJSON *doc)
-{
-    char *text = cJSON_Print(doc);
-    if (!text) return cx_fail(CX_ERR_NOMEM, "out of memory");
-    const void *parts[] = {text, "\n"};
-    size_t sizes[] = {strlen(text), 1};
-    cx_status st = cx_write_file_atomic(path, parts, sizes, 2);
-    free(text);
-    return st;
-}
-
 static char *hex64(uint64_t h, char buf[17])
 {
     snprintf(buf, 17, "%016llx", (unsigned long long)h);
@@ -134,19 +124,12 @@ static char *hex64(uint64_t h, char buf[17])
 
 static cx_status write_csv(engine *E)
 {
-    cx_sbuf b = {0};
+    cx_strbuf b = {0};
     cx_sweep_header_csv(E->s, &b);
     for (size_t id = 0; id < E->n_points; id++)
         if (E->rows[id].num) cx_sweep_row_csv(E->s, &E->rows[id], &b);
-    if (b.failed) {
-        cx_sbuf_free(&b);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
-    const void *parts[] = {b.p};
-    size_t sizes[] = {b.n};
     double t0 = cx_now_s();
-    cx_status st = cx_write_file_atomic(E->csv_path, parts, sizes, 1);
-    cx_sbuf_free(&b);
+    cx_status st = cx_strbuf_write(&b, E->csv_path);
     E->last_csv_s = cx_now_s();
     /* big sweeps: the snapshot may take at most a twentieth of the time */
     E->csv_every_s = fmax(1.0, 20 * (E->last_csv_s - t0));
@@ -155,18 +138,10 @@ static cx_status write_csv(engine *E)
 
 static cx_status write_jsonl_sorted(engine *E)
 {
-    cx_sbuf b = {0};
+    cx_strbuf b = {0};
     for (size_t id = 0; id < E->n_points; id++)
         if (E->rows[id].num) cx_sweep_row_json(E->s, &E->rows[id], &b);
-    if (b.failed) {
-        cx_sbuf_free(&b);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    }
-    const void *parts[] = {b.p ? b.p : ""};
-    size_t sizes[] = {b.n};
-    cx_status st = cx_write_file_atomic(E->jsonl_path, parts, sizes, 1);
-    cx_sbuf_free(&b);
-    return st;
+    return cx_strbuf_write(&b, E->jsonl_path);
 }
 
 /* The row's axis values and seed are those of its point id. */
@@ -269,7 +244,7 @@ static cx_status sweep_json(engine *E)
     cJSON *cols = cJSON_AddArrayToObject(j, "columns");
     for (size_t c = 0; c < s->n_cols; c++)
         cJSON_AddItemToArray(cols, cJSON_CreateString(s->col_names[c]));
-    cx_status st = write_json(E->dir_json, j);
+    cx_status st = cx_json_save(E->dir_json, j);
     cJSON_Delete(j);
     return st;
 }
@@ -820,7 +795,7 @@ static cx_status finish(engine *E, double compute_s, cJSON **summary)
     if (E->o->plots) cJSON_AddItemToArray(files, cJSON_CreateString("index.html"));
     cJSON_AddNumberToObject(j, "plots", pictures);
     cJSON_AddNumberToObject(j, "finish_s", cx_now_s() - t0);
-    cx_status st = write_json(E->summary_path, j);
+    cx_status st = cx_json_save(E->summary_path, j);
     if (st == CX_OK && summary)
         *summary = j;
     else

@@ -96,17 +96,17 @@ cx_status cx_sweep_plots(const cx_sweep_spec *s, const char *dir, int *n_picture
     char **values = calloc(s->n_axes + 1, sizeof *values);
     if (st == CX_OK && (!axes || !values)) st = cx_fail(CX_ERR_NOMEM, "out of memory");
     for (size_t a = 0; st == CX_OK && a <= s->n_axes; a++) {
-        cx_sbuf b = {0};
+        cx_strbuf b = {0};
         size_t n = a < s->n_axes ? s->axes[a].n : s->n_seeds;
         for (size_t i = 0; i < n && i < MAX_LISTED; i++) {
-            if (i) cx_sbuf_puts(&b, ", ");
+            if (i) cx_strbuf_puts(&b, ", ");
             if (a < s->n_axes)
-                cx_sbuf_puts(&b, s->axes[a].text[i]);
+                cx_strbuf_puts(&b, s->axes[a].text[i]);
             else
-                cx_sbuf_printf(&b, "%llu", (unsigned long long)s->seeds[i]);
+                cx_strbuf_printf(&b, "%llu", (unsigned long long)s->seeds[i]);
         }
-        if (n > MAX_LISTED) cx_sbuf_printf(&b, ", ... (%zu values)", n);
-        values[a] = cx_sbuf_take(&b);
+        if (n > MAX_LISTED) cx_strbuf_printf(&b, ", ... (%zu values)", n);
+        values[a] = cx_strbuf_take(&b);
         if (!values[a]) st = cx_fail(CX_ERR_NOMEM, "out of memory");
         axes[a] = (cx_plot_axis){a < s->n_axes ? s->axes[a].name : "seed", values[a]};
     }

@@ -1,29 +1,11 @@
-/* Shared by the plot sources: a text buffer, escaping, colours, table checks. */
+/* Shared by the plot sources: colours, table checks, number formatting. */
 #ifndef CX_PLOT_INTERNAL_H
 #define CX_PLOT_INTERNAL_H
 
 #include "cx_plot.h"
+#include "cx_strbuf.h"
 
 #include <stddef.h>
-
-/* A growing text buffer; the first allocation failure sticks. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int nomem;
-} cx_plot_buf;
-
-void cx_plot_buf_printf(cx_plot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s escaped for XML/HTML text or attribute values (&<>"'); control
- * characters other than tab and newlines become spaces. max_chars >= 3
- * shortens longer text to that many UTF-8 characters with an ellipsis in the
- * middle. */
-void cx_plot_buf_text(cx_plot_buf *b, const char *s, size_t max_chars);
-/* Writes the buffer to path atomically and frees it. */
-cx_status cx_plot_buf_write(cx_plot_buf *b, const char *path);
-
-/* UTF-8 characters in s (for layout estimates). */
-size_t cx_plot_utf8_len(const char *s);
 
 /* Okabe-Ito, most distinct on white first. */
 enum { CX_PLOT_NPALETTE = 8 };

@@ -58,71 +58,71 @@ static void pad_range(double *lo, double *hi, int log_scale, double frac)
 
 /* ---- pieces ---- */
 
-static void svg_begin(cx_plot_buf *b, const char *title)
+static void svg_begin(cx_strbuf *b, const char *title)
 {
-    cx_plot_buf_printf(b,
-                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                       "viewBox=\"0 0 %d %d\" font-family=\"" FONT "\" font-size=\"11\">\n",
-                       WIDTH, HEIGHT, WIDTH, HEIGHT);
-    cx_plot_buf_printf(b, "<title>");
-    cx_plot_buf_text(b, title, 0);
-    cx_plot_buf_printf(b, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", WIDTH,
-                       HEIGHT);
+    cx_strbuf_printf(b,
+                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                     "viewBox=\"0 0 %d %d\" font-family=\"" FONT "\" font-size=\"11\">\n",
+                     WIDTH, HEIGHT, WIDTH, HEIGHT);
+    cx_strbuf_printf(b, "<title>");
+    cx_strbuf_xml(b, title, 0, CX_STRBUF_XML_TEXT);
+    cx_strbuf_printf(b, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", WIDTH,
+                     HEIGHT);
 }
 
 /* Title centred over the plot area (over the picture when it is too long for
  * that), shortened to the picture's width; an optional grey line under it. */
-static void svg_heading(cx_plot_buf *b, double x_mid, const char *title, const char *subtitle)
+static void svg_heading(cx_strbuf *b, double x_mid, const char *title, const char *subtitle)
 {
     const double glyph = 0.62 * 15; /* bold 15 px */
-    double w = glyph * (double)cx_plot_utf8_len(title);
+    double w = glyph * (double)cx_strbuf_utf8_len(title);
     if (w / 2 > x_mid - 10 || w / 2 > WIDTH - 10 - x_mid) x_mid = WIDTH / 2.0;
-    cx_plot_buf_printf(b,
-                       "<text x=\"%.1f\" y=\"22\" font-size=\"15\" font-weight=\"bold\" "
-                       "fill=\"" INK "\" text-anchor=\"middle\">",
-                       x_mid);
-    cx_plot_buf_text(b, title, (size_t)((WIDTH - 24) / glyph));
-    cx_plot_buf_printf(b, "</text>\n");
+    cx_strbuf_printf(b,
+                     "<text x=\"%.1f\" y=\"22\" font-size=\"15\" font-weight=\"bold\" "
+                     "fill=\"" INK "\" text-anchor=\"middle\">",
+                     x_mid);
+    cx_strbuf_xml(b, title, (size_t)((WIDTH - 24) / glyph), CX_STRBUF_XML_TEXT);
+    cx_strbuf_printf(b, "</text>\n");
     if (subtitle && *subtitle) {
-        cx_plot_buf_printf(b,
-                           "<text x=\"%.1f\" y=\"38\" font-size=\"11\" fill=\"" NOTE
-                           "\" text-anchor=\"middle\">",
-                           x_mid);
-        cx_plot_buf_text(b, subtitle, 110);
-        cx_plot_buf_printf(b, "</text>\n");
+        cx_strbuf_printf(b,
+                         "<text x=\"%.1f\" y=\"38\" font-size=\"11\" fill=\"" NOTE
+                         "\" text-anchor=\"middle\">",
+                         x_mid);
+        cx_strbuf_xml(b, subtitle, 110, CX_STRBUF_XML_TEXT);
+        cx_strbuf_printf(b, "</text>\n");
     }
 }
 
-static void x_title(cx_plot_buf *b, double x_mid, double y, const char *label)
+static void x_title(cx_strbuf *b, double x_mid, double y, const char *label)
 {
-    cx_plot_buf_printf(
+    cx_strbuf_printf(
         b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"" INK "\" text-anchor=\"middle\">",
         x_mid, y);
-    cx_plot_buf_text(b, label, 80);
-    cx_plot_buf_printf(b, "</text>\n");
+    cx_strbuf_xml(b, label, 80, CX_STRBUF_XML_TEXT);
+    cx_strbuf_printf(b, "</text>\n");
 }
 
-static void y_title(cx_plot_buf *b, double x, double y_mid, const char *label)
+static void y_title(cx_strbuf *b, double x, double y_mid, const char *label)
 {
-    cx_plot_buf_printf(b,
-                       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"" INK
-                       "\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">",
-                       x, y_mid, x, y_mid);
-    cx_plot_buf_text(b, label, 50);
-    cx_plot_buf_printf(b, "</text>\n");
+    cx_strbuf_printf(b,
+                     "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"" INK
+                     "\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">",
+                     x, y_mid, x, y_mid);
+    cx_strbuf_xml(b, label, 50, CX_STRBUF_XML_TEXT);
+    cx_strbuf_printf(b, "</text>\n");
 }
 
-static void note_line(cx_plot_buf *b, double x, double y, const char *text)
+static void note_line(cx_strbuf *b, double x, double y, const char *text)
 {
-    cx_plot_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"" NOTE "\">", x, y);
-    cx_plot_buf_text(b, text, 140);
-    cx_plot_buf_printf(b, "</text>\n");
+    cx_strbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"" NOTE "\">", x, y);
+    cx_strbuf_xml(b, text, 140, CX_STRBUF_XML_TEXT);
+    cx_strbuf_printf(b, "</text>\n");
 }
 
 static double text_px(const char *s, double font)
 {
-    size_t n = cx_plot_utf8_len(s);
+    size_t n = cx_strbuf_utf8_len(s);
     if (n > MAX_LABEL_CHARS) n = MAX_LABEL_CHARS;
     return GLYPH * font * (double)n;
 }
@@ -148,24 +148,24 @@ static cat_layout layout_categories(char *const *labels, size_t n, double width)
     return L;
 }
 
-static void draw_category_labels(cx_plot_buf *b, char *const *labels, size_t n, const scale *x,
+static void draw_category_labels(cx_strbuf *b, char *const *labels, size_t n, const scale *x,
                                  double y_axis, cat_layout L)
 {
     for (size_t i = 0; i < n; i += (size_t)L.stride) {
         double px = sc_px(x, (double)i);
         if (L.rotate) {
             double ty = y_axis + 12;
-            cx_plot_buf_printf(b,
-                               "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"" INK
-                               "\" transform=\"rotate(-40 %.1f %.1f)\">",
-                               px + 3, ty, px + 3, ty);
+            cx_strbuf_printf(b,
+                             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"" INK
+                             "\" transform=\"rotate(-40 %.1f %.1f)\">",
+                             px + 3, ty, px + 3, ty);
         } else {
-            cx_plot_buf_printf(
-                b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"" INK "\">", px,
-                y_axis + 16);
+            cx_strbuf_printf(b,
+                             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"" INK "\">",
+                             px, y_axis + 16);
         }
-        cx_plot_buf_text(b, labels[i], MAX_LABEL_CHARS);
-        cx_plot_buf_printf(b, "</text>\n");
+        cx_strbuf_xml(b, labels[i], MAX_LABEL_CHARS, CX_STRBUF_XML_TEXT);
+        cx_strbuf_printf(b, "</text>\n");
     }
 }
 
@@ -173,7 +173,7 @@ static void draw_category_labels(cx_plot_buf *b, char *const *labels, size_t n, 
 enum { NSHAPES = 5 };
 
 /* data: the marker of a data point (class "marker"), else a legend's; r: radius. */
-static void marker_open(cx_plot_buf *b, int shape, double x, double y, double r, const char *color,
+static void marker_open(cx_strbuf *b, int shape, double x, double y, double r, const char *color,
                         int data)
 {
     char paint[48];
@@ -181,39 +181,39 @@ static void marker_open(cx_plot_buf *b, int shape, double x, double y, double r,
     const char *cls = data ? " class=\"marker\"" : "";
     switch (shape % NSHAPES) {
     case 0:
-        cx_plot_buf_printf(b,
-                           "<circle%s cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\" "
-                           "fill=\"%s\" %s>",
-                           cls, x, y, r, color, paint);
+        cx_strbuf_printf(b,
+                         "<circle%s cx=\"%.2f\" cy=\"%.2f\" r=\"%.1f\" "
+                         "fill=\"%s\" %s>",
+                         cls, x, y, r, color, paint);
         return;
     case 1: {
         double h = r * 0.9;
-        cx_plot_buf_printf(b,
-                           "<rect%s x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-                           "height=\"%.2f\" fill=\"%s\" %s>",
-                           cls, x - h, y - h, 2 * h, 2 * h, color, paint);
+        cx_strbuf_printf(b,
+                         "<rect%s x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                         "height=\"%.2f\" fill=\"%s\" %s>",
+                         cls, x - h, y - h, 2 * h, 2 * h, color, paint);
         return;
     }
     case 2:
-        cx_plot_buf_printf(b,
-                           "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
-                           "fill=\"%s\" %s>",
-                           cls, x, y - 1.25 * r, x + 1.1 * r, y + 0.75 * r, x - 1.1 * r,
-                           y + 0.75 * r, color, paint);
+        cx_strbuf_printf(b,
+                         "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
+                         "fill=\"%s\" %s>",
+                         cls, x, y - 1.25 * r, x + 1.1 * r, y + 0.75 * r, x - 1.1 * r, y + 0.75 * r,
+                         color, paint);
         return;
     case 3:
-        cx_plot_buf_printf(b,
-                           "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
-                           "fill=\"%s\" %s>",
-                           cls, x, y - 1.3 * r, x + 1.1 * r, y, x, y + 1.3 * r, x - 1.1 * r, y,
-                           color, paint);
+        cx_strbuf_printf(b,
+                         "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
+                         "fill=\"%s\" %s>",
+                         cls, x, y - 1.3 * r, x + 1.1 * r, y, x, y + 1.3 * r, x - 1.1 * r, y, color,
+                         paint);
         return;
     default:
-        cx_plot_buf_printf(b,
-                           "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
-                           "fill=\"%s\" %s>",
-                           cls, x, y + 1.25 * r, x + 1.1 * r, y - 0.75 * r, x - 1.1 * r,
-                           y - 0.75 * r, color, paint);
+        cx_strbuf_printf(b,
+                         "<path%s d=\"M%.2f,%.2fL%.2f,%.2fL%.2f,%.2fZ\" "
+                         "fill=\"%s\" %s>",
+                         cls, x, y + 1.25 * r, x + 1.1 * r, y - 0.75 * r, x - 1.1 * r, y - 0.75 * r,
+                         color, paint);
         return;
     }
 }
@@ -230,55 +230,48 @@ static const char *marker_close(int shape)
     }
 }
 
+/* A grid line across the plot at pixel p and a tick mark `len` long outside
+ * the axis: x (p a column) or y (p a row). */
+static void grid_tick(cx_strbuf *b, int is_x, double p, double axis, double grid0, double grid1,
+                      double len, const char *grid_color)
+{
+    if (is_x)
+        cx_strbuf_printf(b,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
+                         "\"/>\n",
+                         p, grid0, p, grid1, grid_color, p, axis, p, axis + len);
+    else
+        cx_strbuf_printf(b,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
+                         "\"/>\n",
+                         grid0, p, grid1, p, grid_color, axis - len, p, axis, p);
+}
+
 /* Major grid lines and tick marks with labels, minor ticks; an axis is either
  * x (horizontal, at pixel y_axis) or y (vertical, at pixel x_axis). */
-static void draw_ticks(cx_plot_buf *b, const scale *s, const cx_plot_ticks *tk, int is_x,
-                       double axis, double grid0, double grid1, int labels)
+static void draw_ticks(cx_strbuf *b, const scale *s, const cx_plot_ticks *tk, int is_x, double axis,
+                       double grid0, double grid1, int labels)
 {
-    cx_plot_buf_printf(b, "<g shape-rendering=\"crispEdges\">\n");
-    for (int i = 0; i < tk->n_minor; i++) {
-        double p = sc_px(s, tk->minor[i]);
-        if (is_x)
-            cx_plot_buf_printf(b,
-                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                               "stroke=\"" GRID_MINOR "\"/><line x1=\"%.1f\" y1=\"%.1f\" "
-                               "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                               p, grid0, p, grid1, p, axis, p, axis + 2.5);
-        else
-            cx_plot_buf_printf(b,
-                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                               "stroke=\"" GRID_MINOR "\"/><line x1=\"%.1f\" y1=\"%.1f\" "
-                               "x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                               grid0, p, grid1, p, axis - 2.5, p, axis, p);
-    }
-    for (int i = 0; i < tk->n_major; i++) {
-        double p = sc_px(s, tk->major[i]);
-        if (is_x)
-            cx_plot_buf_printf(b,
-                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                               "stroke=\"" GRID "\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                               "y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                               p, grid0, p, grid1, p, axis, p, axis + 4.5);
-        else
-            cx_plot_buf_printf(b,
-                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                               "stroke=\"" GRID "\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                               "y2=\"%.1f\" stroke=\"" INK "\"/>\n",
-                               grid0, p, grid1, p, axis - 4.5, p, axis, p);
-    }
-    cx_plot_buf_printf(b, "</g>\n");
+    cx_strbuf_printf(b, "<g shape-rendering=\"crispEdges\">\n");
+    for (int i = 0; i < tk->n_minor; i++)
+        grid_tick(b, is_x, sc_px(s, tk->minor[i]), axis, grid0, grid1, 2.5, GRID_MINOR);
+    for (int i = 0; i < tk->n_major; i++)
+        grid_tick(b, is_x, sc_px(s, tk->major[i]), axis, grid0, grid1, 4.5, GRID);
+    cx_strbuf_printf(b, "</g>\n");
     for (int i = 0; i < tk->n_major && labels; i++) {
         double p = sc_px(s, tk->major[i]);
         if (is_x)
-            cx_plot_buf_printf(b,
-                               "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                               "fill=\"" INK "\">%s</text>\n",
-                               p, axis + 17, tk->label[i]);
+            cx_strbuf_printf(b,
+                             "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                             "fill=\"" INK "\">%s</text>\n",
+                             p, axis + 17, tk->label[i]);
         else
-            cx_plot_buf_printf(b,
-                               "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
-                               "fill=\"" INK "\">%s</text>\n",
-                               axis - 7, p + 4, tk->label[i]);
+            cx_strbuf_printf(b,
+                             "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" "
+                             "fill=\"" INK "\">%s</text>\n",
+                             axis - 7, p + 4, tk->label[i]);
     }
 }
 
@@ -408,13 +401,13 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
     cx_plot_ticks tx = {0};
     if (!g.x_is_text) cx_plot_axis_ticks(x_lo, x_hi, log_x, (int)((right - left) / 90), &tx);
 
-    cx_plot_buf b = {0};
+    cx_strbuf b = {0};
     svg_begin(&b, ttl);
     svg_heading(&b, 0.5 * (left + right), ttl, subtitle);
-    cx_plot_buf_printf(&b,
-                       "<defs><clipPath id=\"plot-area\"><rect x=\"%.1f\" y=\"%.1f\" "
-                       "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n",
-                       left, top, right - left, bottom - top);
+    cx_strbuf_printf(&b,
+                     "<defs><clipPath id=\"plot-area\"><rect x=\"%.1f\" y=\"%.1f\" "
+                     "width=\"%.1f\" height=\"%.1f\"/></clipPath></defs>\n",
+                     left, top, right - left, bottom - top);
     draw_ticks(&b, &sy, &ty, 0, left, left, right, 1);
     if (g.x_is_text) {
         /* Ticks in batches: there may be more categories than a cx_plot_ticks holds. */
@@ -442,7 +435,7 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
     double spacing = (right - left) / (double)(g.x_is_text ? g.n_categories : most);
     if (g.x_is_text && g.n_series > 1) spacing = fmin(spacing, 2 * dodge);
     double radius = fmin(3.8, fmax(1.8, 0.3 * spacing)), cap = fmin(3.5, fmax(1.5, 0.3 * spacing));
-    cx_plot_buf_printf(&b, "<g clip-path=\"url(#plot-area)\">\n");
+    cx_strbuf_printf(&b, "<g clip-path=\"url(#plot-area)\">\n");
     for (size_t k = 0; k < g.n_series; k++) { /* bands under everything */
         const cx_plot_series *se = &g.series[k];
         int spread = 0;
@@ -452,44 +445,43 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
         double off = dodge * ((double)k - 0.5 * (double)(g.n_series - 1));
         /* Fainter when many overlap. */
         double alpha = g.n_series <= 2 ? 0.16 : g.n_series <= 4 ? 0.10 : 0.06;
-        cx_plot_buf_printf(&b, "<path class=\"band\" fill=\"%s\" fill-opacity=\"%.2f\" d=\"",
-                           cx_plot_palette[k % CX_PLOT_NPALETTE], alpha);
+        cx_strbuf_printf(&b, "<path class=\"band\" fill=\"%s\" fill-opacity=\"%.2f\" d=\"",
+                         cx_plot_palette[k % CX_PLOT_NPALETTE], alpha);
         for (size_t i = 0; i < se->n_points; i++)
-            cx_plot_buf_printf(&b, "%s%.2f,%.2f", i ? "L" : "M", sc_px(&sx, se->points[i].x) + off,
-                               sc_px(&sy, se->points[i].max));
+            cx_strbuf_printf(&b, "%s%.2f,%.2f", i ? "L" : "M", sc_px(&sx, se->points[i].x) + off,
+                             sc_px(&sy, se->points[i].max));
         for (size_t i = se->n_points; i-- > 0;)
-            cx_plot_buf_printf(&b, "L%.2f,%.2f", sc_px(&sx, se->points[i].x) + off,
-                               sc_px(&sy, se->points[i].min));
-        cx_plot_buf_printf(&b, "Z\"/>\n");
+            cx_strbuf_printf(&b, "L%.2f,%.2f", sc_px(&sx, se->points[i].x) + off,
+                             sc_px(&sy, se->points[i].min));
+        cx_strbuf_printf(&b, "Z\"/>\n");
     }
     for (size_t k = 0; k < g.n_series; k++) {
         const cx_plot_series *se = &g.series[k];
         const char *color = cx_plot_palette[k % CX_PLOT_NPALETTE];
         double off = dodge * ((double)k - 0.5 * (double)(g.n_series - 1));
-        cx_plot_buf_printf(&b, "<path class=\"errorbars\" stroke=\"%s\" stroke-width=\"1.2\" d=\"",
-                           color);
+        cx_strbuf_printf(&b, "<path class=\"errorbars\" stroke=\"%s\" stroke-width=\"1.2\" d=\"",
+                         color);
         for (size_t i = 0; i < se->n_points; i++) {
             const cx_plot_point *p = &se->points[i];
             if (p->n < 2 || !(p->std > 0)) continue;
             double px = sc_px(&sx, p->x) + off;
             double y0 = sc_px(&sy, p->mean - p->std), y1 = sc_px(&sy, p->mean + p->std);
-            cx_plot_buf_printf(&b, "M%.2f,%.2fV%.2fM%.2f,%.2fh%.2fM%.2f,%.2fh%.2f", px, y0, y1,
-                               px - cap, y0, 2 * cap, px - cap, y1, 2 * cap);
+            cx_strbuf_printf(&b, "M%.2f,%.2fV%.2fM%.2f,%.2fh%.2fM%.2f,%.2fh%.2f", px, y0, y1,
+                             px - cap, y0, 2 * cap, px - cap, y1, 2 * cap);
         }
-        cx_plot_buf_printf(&b, "\"/>\n");
+        cx_strbuf_printf(&b, "\"/>\n");
         if (se->n_points > 1) {
-            cx_plot_buf_printf(&b,
-                               "<path class=\"line\" fill=\"none\" stroke=\"%s\" "
-                               "stroke-width=\"1.8\" stroke-linejoin=\"round\" d=\"",
-                               color);
+            cx_strbuf_printf(&b,
+                             "<path class=\"line\" fill=\"none\" stroke=\"%s\" "
+                             "stroke-width=\"1.8\" stroke-linejoin=\"round\" d=\"",
+                             color);
             for (size_t i = 0; i < se->n_points; i++)
-                cx_plot_buf_printf(&b, "%s%.2f,%.2f", i ? "L" : "M",
-                                   sc_px(&sx, se->points[i].x) + off,
-                                   sc_px(&sy, se->points[i].mean));
-            cx_plot_buf_printf(&b, "\"/>\n");
+                cx_strbuf_printf(&b, "%s%.2f,%.2f", i ? "L" : "M",
+                                 sc_px(&sx, se->points[i].x) + off, sc_px(&sy, se->points[i].mean));
+            cx_strbuf_printf(&b, "\"/>\n");
         }
     }
-    cx_plot_buf_printf(&b, "</g>\n");
+    cx_strbuf_printf(&b, "</g>\n");
     /* Markers last, unclipped (they sit inside the padded range), with tooltips. */
     for (size_t k = 0; k < g.n_series; k++) {
         const cx_plot_series *se = &g.series[k];
@@ -507,68 +499,68 @@ cx_status cx_plot_line_svg(const char *path, const cx_plot_table *t, const char 
             fmt4(p->max, hi, sizeof hi);
             marker_open(&b, (int)k, sc_px(&sx, p->x) + off, sc_px(&sy, p->mean), radius,
                         cx_plot_palette[k % CX_PLOT_NPALETTE], 1);
-            cx_plot_buf_printf(&b, "<title>");
+            cx_strbuf_printf(&b, "<title>");
             if (se->label) {
-                cx_plot_buf_text(&b, series, 0);
-                cx_plot_buf_printf(&b, " = ");
-                cx_plot_buf_text(&b, se->label, 0);
-                cx_plot_buf_printf(&b, "&#10;");
+                cx_strbuf_xml(&b, series, 0, CX_STRBUF_XML_TEXT);
+                cx_strbuf_printf(&b, " = ");
+                cx_strbuf_xml(&b, se->label, 0, CX_STRBUF_XML_TEXT);
+                cx_strbuf_printf(&b, "&#10;");
             }
-            cx_plot_buf_text(&b, x, 0);
-            cx_plot_buf_printf(&b, " = ");
-            cx_plot_buf_text(&b, g.x_is_text ? g.categories[(size_t)p->x] : xs, 0);
-            cx_plot_buf_printf(&b, "&#10;");
-            cx_plot_buf_text(&b, y, 0);
-            cx_plot_buf_printf(&b, ": mean %s (n = %zu)", m, p->n);
-            if (p->n > 1) cx_plot_buf_printf(&b, "&#10;std %s, min %s, max %s", sd, lo, hi);
-            cx_plot_buf_printf(&b, "</title>%s", marker_close((int)k));
+            cx_strbuf_xml(&b, x, 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, " = ");
+            cx_strbuf_xml(&b, g.x_is_text ? g.categories[(size_t)p->x] : xs, 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, "&#10;");
+            cx_strbuf_xml(&b, y, 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, ": mean %s (n = %zu)", m, p->n);
+            if (p->n > 1) cx_strbuf_printf(&b, "&#10;std %s, min %s, max %s", sd, lo, hi);
+            cx_strbuf_printf(&b, "</title>%s", marker_close((int)k));
         }
     }
-    cx_plot_buf_printf(&b,
-                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-                       "stroke=\"" INK "\" shape-rendering=\"crispEdges\"/>\n",
-                       left, top, right - left, bottom - top);
+    cx_strbuf_printf(&b,
+                     "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                     "stroke=\"" INK "\" shape-rendering=\"crispEdges\"/>\n",
+                     left, top, right - left, bottom - top);
     x_title(&b, 0.5 * (left + right), bottom + cat.height + 20, xl);
     y_title(&b, 16, 0.5 * (top + bottom), yl);
 
     if (legend) {
         double lx = right + 16, ly = top + 6;
-        cx_plot_buf_printf(&b,
-                           "<g class=\"legend\"><text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
-                           "fill=\"" INK "\">",
-                           lx, ly + 4);
-        cx_plot_buf_text(&b, series, MAX_LABEL_CHARS + 4);
-        cx_plot_buf_printf(&b, "</text>\n");
+        cx_strbuf_printf(&b,
+                         "<g class=\"legend\"><text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
+                         "fill=\"" INK "\">",
+                         lx, ly + 4);
+        cx_strbuf_xml(&b, series, MAX_LABEL_CHARS + 4, CX_STRBUF_XML_TEXT);
+        cx_strbuf_printf(&b, "</text>\n");
         size_t fit = (size_t)((bottom - ly - 12) / 17);
         for (size_t k = 0; k < g.n_series; k++) {
             double ey = ly + 20 + 17.0 * (double)k;
             if (k + 1 >= fit && k + 1 < g.n_series) {
-                cx_plot_buf_printf(
+                cx_strbuf_printf(
                     &b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"" NOTE "\">and %zu more</text>\n", lx,
                     ey + 4, g.n_series - k);
                 break;
             }
             const char *color = cx_plot_palette[k % CX_PLOT_NPALETTE];
-            cx_plot_buf_printf(&b,
-                               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                               "stroke=\"%s\" stroke-width=\"1.8\"/>\n",
-                               lx, ey, lx + 22, ey, color);
+            cx_strbuf_printf(&b,
+                             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                             "stroke=\"%s\" stroke-width=\"1.8\"/>\n",
+                             lx, ey, lx + 22, ey, color);
             marker_open(&b, (int)k, lx + 11, ey, 3.8, color, 0);
-            cx_plot_buf_printf(&b, "%s<text x=\"%.1f\" y=\"%.1f\" fill=\"" INK "\">",
-                               marker_close((int)k), lx + 28, ey + 4);
-            cx_plot_buf_text(&b, g.series[k].label, MAX_LABEL_CHARS);
-            cx_plot_buf_printf(&b, "</text>\n");
+            cx_strbuf_printf(&b, "%s<text x=\"%.1f\" y=\"%.1f\" fill=\"" INK "\">",
+                             marker_close((int)k), lx + 28, ey + 4);
+            cx_strbuf_xml(&b, g.series[k].label, MAX_LABEL_CHARS, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, "</text>\n");
         }
-        cx_plot_buf_printf(&b, "</g>\n");
+        cx_strbuf_printf(&b, "</g>\n");
     }
     if (note[0]) {
         char text[300];
         snprintf(text, sizeof text, "skipped: %s", note);
         note_line(&b, 8, HEIGHT - 7, text);
     }
-    cx_plot_buf_printf(&b, "</svg>\n");
+    cx_strbuf_printf(&b, "</svg>\n");
     cx_plot_groups_free(&g);
-    return cx_plot_buf_write(&b, path);
+    return cx_strbuf_write(&b, path);
 }
 
 /* ---- heat map ---- */
@@ -648,7 +640,7 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
     double cw = (right - left) / (double)g.nx, ch = (bottom - top) / (double)g.ny;
     scale sx = {-0.5, (double)g.nx - 0.5, 0, left, right};
 
-    cx_plot_buf b = {0};
+    cx_strbuf b = {0};
     svg_begin(&b, ttl);
     svg_heading(&b, 0.5 * (left + right), ttl, subtitle);
 
@@ -662,7 +654,7 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
     }
 
     double gap = cw > 6 && ch > 6 ? 1.0 : 0.0;
-    cx_plot_buf_printf(&b, "<g class=\"cells\">\n");
+    cx_strbuf_printf(&b, "<g class=\"cells\">\n");
     for (size_t j = 0; j < g.ny; j++)
         for (size_t i = 0; i < g.nx; i++) {
             size_t k = j * g.nx + i;
@@ -670,55 +662,54 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
             char fill[8] = "#eeeeee", m[32];
             double lum = 1;
             if (g.n[k]) cell_color((g.mean[k] - c_lo) / (c_hi - c_lo), fill, &lum);
-            cx_plot_buf_printf(&b,
-                               "<rect class=\"cell\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-                               "height=\"%.2f\" fill=\"%s\"",
-                               px + 0.5 * gap, py + 0.5 * gap, fmax(cw - gap, 0.5),
-                               fmax(ch - gap, 0.5), fill);
-            cx_plot_buf_printf(&b, "><title>");
-            cx_plot_buf_text(&b, x, 0);
-            cx_plot_buf_printf(&b, " = ");
-            cx_plot_buf_text(&b, g.x_labels[i], 0);
-            cx_plot_buf_printf(&b, ", ");
-            cx_plot_buf_text(&b, y, 0);
-            cx_plot_buf_printf(&b, " = ");
-            cx_plot_buf_text(&b, g.y_labels[j], 0);
+            cx_strbuf_printf(&b,
+                             "<rect class=\"cell\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                             "height=\"%.2f\" fill=\"%s\"",
+                             px + 0.5 * gap, py + 0.5 * gap, fmax(cw - gap, 0.5),
+                             fmax(ch - gap, 0.5), fill);
+            cx_strbuf_printf(&b, "><title>");
+            cx_strbuf_xml(&b, x, 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, " = ");
+            cx_strbuf_xml(&b, g.x_labels[i], 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, ", ");
+            cx_strbuf_xml(&b, y, 0, CX_STRBUF_XML_TEXT);
+            cx_strbuf_printf(&b, " = ");
+            cx_strbuf_xml(&b, g.y_labels[j], 0, CX_STRBUF_XML_TEXT);
             if (g.n[k]) {
                 fmt4(g.mean[k], m, sizeof m);
-                cx_plot_buf_printf(&b, "&#10;mean ");
-                cx_plot_buf_text(&b, z, 0);
-                cx_plot_buf_printf(&b, " %s (n = %zu)</title></rect>\n", m, g.n[k]);
+                cx_strbuf_printf(&b, "&#10;mean ");
+                cx_strbuf_xml(&b, z, 0, CX_STRBUF_XML_TEXT);
+                cx_strbuf_printf(&b, " %s (n = %zu)</title></rect>\n", m, g.n[k]);
             } else {
-                cx_plot_buf_printf(&b, "&#10;no rows</title></rect>\n");
+                cx_strbuf_printf(&b, "&#10;no rows</title></rect>\n");
             }
             if (values && g.n[k]) {
                 cx_plot_format_sig(g.mean[k], 3, m, sizeof m);
-                cx_plot_buf_printf(&b,
-                                   "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
-                                   "text-anchor=\"middle\" fill=\"%s\">%s</text>\n",
-                                   px + 0.5 * cw, py + 0.5 * ch + 0.35 * font, font,
-                                   lum < 0.5 ? "#fff" : INK, m);
+                cx_strbuf_printf(&b,
+                                 "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.1f\" "
+                                 "text-anchor=\"middle\" fill=\"%s\">%s</text>\n",
+                                 px + 0.5 * cw, py + 0.5 * ch + 0.35 * font, font,
+                                 lum < 0.5 ? "#fff" : INK, m);
             }
         }
-    cx_plot_buf_printf(&b, "</g>\n");
+    cx_strbuf_printf(&b, "</g>\n");
 
     /* Axes: a label per column and row (every k-th when dense), ticks between. */
-    cx_plot_buf_printf(&b, "<g shape-rendering=\"crispEdges\" stroke=\"" INK "\">\n");
+    cx_strbuf_printf(&b, "<g shape-rendering=\"crispEdges\" stroke=\"" INK "\">\n");
     for (size_t i = 0; i < g.nx; i++)
-        cx_plot_buf_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                           left + cw * ((double)i + 0.5), bottom, left + cw * ((double)i + 0.5),
-                           bottom + 4);
+        cx_strbuf_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                         left + cw * ((double)i + 0.5), bottom, left + cw * ((double)i + 0.5),
+                         bottom + 4);
     for (size_t j = 0; j < g.ny; j++)
-        cx_plot_buf_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                           left - 4, bottom - ch * ((double)j + 0.5), left,
-                           bottom - ch * ((double)j + 0.5));
-    cx_plot_buf_printf(&b, "</g>\n");
+        cx_strbuf_printf(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", left - 4,
+                         bottom - ch * ((double)j + 0.5), left, bottom - ch * ((double)j + 0.5));
+    cx_strbuf_printf(&b, "</g>\n");
     draw_category_labels(&b, g.x_labels, g.nx, &sx, bottom, cat);
     for (size_t j = 0, step = label_stride(ch, 13); j < g.ny; j += step) {
-        cx_plot_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"" INK "\">",
-                           left - 7, bottom - ch * ((double)j + 0.5) + 4);
-        cx_plot_buf_text(&b, g.y_labels[j], MAX_LABEL_CHARS);
-        cx_plot_buf_printf(&b, "</text>\n");
+        cx_strbuf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"" INK "\">",
+                         left - 7, bottom - ch * ((double)j + 0.5) + 4);
+        cx_strbuf_xml(&b, g.y_labels[j], MAX_LABEL_CHARS, CX_STRBUF_XML_TEXT);
+        cx_strbuf_printf(&b, "</text>\n");
     }
     x_title(&b, 0.5 * (left + right), bottom + cat.height + 20, xl);
     y_title(&b, 16, 0.5 * (top + bottom), yl);
@@ -728,36 +719,36 @@ cx_status cx_plot_heatmap_svg(const char *path, const cx_plot_table *t, const ch
     char lo_s[40], hi_s[40];
     cx_plot_format_value(g.lo, lo_s, sizeof lo_s);
     cx_plot_format_value(g.hi, hi_s, sizeof hi_s);
-    cx_plot_buf_printf(&b,
-                       "<g class=\"colorbar\" data-lo=\"%.17g\" data-hi=\"%.17g\">\n<title>"
-                       "colour scale: %s to %s</title>\n"
-                       "<defs><linearGradient id=\"viridis\" x1=\"0\" y1=\"1\" x2=\"0\" "
-                       "y2=\"0\">\n",
-                       c_lo, c_hi, lo_s, hi_s);
+    cx_strbuf_printf(&b,
+                     "<g class=\"colorbar\" data-lo=\"%.17g\" data-hi=\"%.17g\">\n<title>"
+                     "colour scale: %s to %s</title>\n"
+                     "<defs><linearGradient id=\"viridis\" x1=\"0\" y1=\"1\" x2=\"0\" "
+                     "y2=\"0\">\n",
+                     c_lo, c_hi, lo_s, hi_s);
     for (int k = 0; k <= 16; k++) {
         int rgb[3];
         cx_plot_viridis(k / 16.0, rgb);
-        cx_plot_buf_printf(&b, "<stop offset=\"%.4f\" stop-color=\"#%02x%02x%02x\"/>\n", k / 16.0,
-                           rgb[0], rgb[1], rgb[2]);
+        cx_strbuf_printf(&b, "<stop offset=\"%.4f\" stop-color=\"#%02x%02x%02x\"/>\n", k / 16.0,
+                         rgb[0], rgb[1], rgb[2]);
     }
-    cx_plot_buf_printf(&b,
-                       "</linearGradient></defs>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                       "height=\"%.1f\" fill=\"url(#viridis)\" stroke=\"" INK
-                       "\" stroke-width=\"0.6\"/>\n",
-                       bx, bt, bar_w, bb - bt);
+    cx_strbuf_printf(&b,
+                     "</linearGradient></defs>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                     "height=\"%.1f\" fill=\"url(#viridis)\" stroke=\"" INK
+                     "\" stroke-width=\"0.6\"/>\n",
+                     bx, bt, bar_w, bb - bt);
     scale sc = {c_lo, c_hi, 0, bb, bt};
     for (int i = 0; i < tc.n_major; i++) {
         double py = sc_px(&sc, tc.major[i]);
-        cx_plot_buf_printf(&b,
-                           "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
-                           "\" shape-rendering=\"crispEdges\"/><text class=\"tick\" x=\"%.1f\" "
-                           "y=\"%.1f\" fill=\"" INK "\">%s</text>\n",
-                           bx + bar_w, py, bx + bar_w + 4, py, bx + bar_w + 7, py + 4, tc.label[i]);
+        cx_strbuf_printf(&b,
+                         "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" INK
+                         "\" shape-rendering=\"crispEdges\"/><text class=\"tick\" x=\"%.1f\" "
+                         "y=\"%.1f\" fill=\"" INK "\">%s</text>\n",
+                         bx + bar_w, py, bx + bar_w + 4, py, bx + bar_w + 7, py + 4, tc.label[i]);
     }
-    cx_plot_buf_printf(&b, "</g>\n");
+    cx_strbuf_printf(&b, "</g>\n");
     y_title(&b, bx + bar_w + bar_labels + 16, 0.5 * (bt + bb), zl);
     if (note[0]) note_line(&b, 8, HEIGHT - 7, note);
-    cx_plot_buf_printf(&b, "</svg>\n");
+    cx_strbuf_printf(&b, "</svg>\n");
     cx_plot_grid_free(&g);
-    return cx_plot_buf_write(&b, path);
+    return cx_strbuf_write(&b, path);
 }

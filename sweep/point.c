@@ -293,9 +293,9 @@ cx_status cx_sweep_worker_point(cx_sweep_worker *w, size_t id, char **line, size
     *line = NULL;
     *len = 0;
     CX_TRY(evaluate(w, id, t));
-    cx_sbuf b = {0};
+    cx_strbuf b = {0};
     cx_sweep_row_json(w->s, &w->row, &b);
-    *len = b.n;
-    *line = cx_sbuf_take(&b);
+    *len = b.len;
+    *line = cx_strbuf_take(&b);
     return *line ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
 }

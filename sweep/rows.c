@@ -68,81 +68,81 @@ void cx_sweep_row_set_text(const cx_sweep_spec *s, cx_sweep_row *r, size_t col, 
     r->text[col] = strdup(t ? t : "");
 }
 
-static void json_string(cx_sbuf *b, const char *s)
+static void json_string(cx_strbuf *b, const char *s)
 {
-    cx_sbuf_put(b, "\"", 1);
+    cx_strbuf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
-            cx_sbuf_put(b, e, 2);
+            cx_strbuf_put(b, e, 2);
         } else if (*p == '\n') {
-            cx_sbuf_put(b, "\\n", 2);
+            cx_strbuf_put(b, "\\n", 2);
         } else if (*p < 0x20) {
-            cx_sbuf_printf(b, "\\u%04x", *p);
+            cx_strbuf_printf(b, "\\u%04x", *p);
         } else {
-            cx_sbuf_put(b, (const char *)p, 1);
+            cx_strbuf_put(b, (const char *)p, 1);
         }
     }
-    cx_sbuf_put(b, "\"", 1);
+    cx_strbuf_put(b, "\"", 1);
 }
 
-void cx_sweep_row_json(const cx_sweep_spec *s, const cx_sweep_row *r, cx_sbuf *b)
+void cx_sweep_row_json(const cx_sweep_spec *s, const cx_sweep_row *r, cx_strbuf *b)
 {
-    cx_sbuf_put(b, "{", 1);
+    cx_strbuf_put(b, "{", 1);
     for (size_t c = 0; c < s->n_cols; c++) {
-        if (c) cx_sbuf_put(b, ",", 1);
+        if (c) cx_strbuf_put(b, ",", 1);
         json_string(b, s->col_names[c]);
-        cx_sbuf_put(b, ":", 1);
+        cx_strbuf_put(b, ":", 1);
         if (s->col_text[c]) {
             json_string(b, r->text[c] ? r->text[c] : "");
         } else if (isnan(r->num[c])) {
-            cx_sbuf_puts(b, "null");
+            cx_strbuf_puts(b, "null");
         } else {
             char num[32];
             cx_sweep_fmt_num(num, r->num[c]);
             if (isinf(r->num[c]))
                 json_string(b, num); /* JSON has no infinity */
             else
-                cx_sbuf_puts(b, num);
+                cx_strbuf_puts(b, num);
         }
     }
-    cx_sbuf_put(b, "}\n", 2);
+    cx_strbuf_put(b, "}\n", 2);
 }
 
-static void csv_field(cx_sbuf *b, const char *s)
+static void csv_field(cx_strbuf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r") && s[0] != ' ' && (!s[0] || s[strlen(s) - 1] != ' ')) {
-        cx_sbuf_puts(b, s);
+        cx_strbuf_puts(b, s);
         return;
     }
-    cx_sbuf_put(b, "\"", 1);
+    cx_strbuf_put(b, "\"", 1);
     for (const char *p = s; *p; p++)
-        cx_sbuf_put(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-    cx_sbuf_put(b, "\"", 1);
+        cx_strbuf_put(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    cx_strbuf_put(b, "\"", 1);
 }
 
-void cx_sweep_header_csv(const cx_sweep_spec *s, cx_sbuf *b)
+void cx_sweep_header_csv(const cx_sweep_spec *s, cx_strbuf *b)
 {
     for (size_t c = 0; c < s->n_cols; c++) {
-        if (c) cx_sbuf_put(b, ",", 1);
+        if (c) cx_strbuf_put(b, ",", 1);
         csv_field(b, s->col_names[c]);
     }
-    cx_sbuf_put(b, "\n", 1);
+    cx_strbuf_put(b, "\n", 1);
 }
 
-void cx_sweep_row_csv(const cx_sweep_spec *s, const cx_sweep_row *r, cx_sbuf *b)
+void cx_sweep_row_csv(const cx_sweep_spec *s, const cx_sweep_row *r, cx_strbuf *b)
 {
     for (size_t c = 0; c < s->n_cols; c++) {
-        if (c) cx_sbuf_put(b, ",", 1);
+        if (c) cx_strbuf_put(b, ",", 1);
         if (s->col_text[c]) {
             csv_field(b, r->text[c] ? r->text[c] : "");
         } else if (!isnan(r->num[c])) {
             char num[32];
             cx_sweep_fmt_num(num, r->num[c]);
-            cx_sbuf_puts(b, num);
+            cx_strbuf_puts(b, num);
         }
     }
-    cx_sbuf_put(b, "\n", 1);
+    cx_strbuf_put(b, "\n", 1);
 }
 
 cx_status cx_sweep_row_parse(const cx_sweep_spec *s, const char *line, size_t len, cx_sweep_row *r)

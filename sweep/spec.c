@@ -19,19 +19,6 @@ static const char *const RANGE_KEYS[] = {"from", "to", "steps", "scale", "intege
 static const char *const RANDOM_KEYS[] = {"from", "to", "count", "scale", "seed", "integer", NULL};
 static const char *const PLOT_KEYS[] = {"x", "y", "z", "series", "title", "log_x", "log_y", NULL};
 
-/* "FILE:LINE: key 'a.b': message" for a node of the sweep file. */
-static cx_status node_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static cx_status node_fail(cx_status st, const cx_yaml_node *n, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cx_fail(st, "%s:%d: key '%s': %s", n->file, n->line, n->path, msg);
-}
-
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
@@ -66,8 +53,8 @@ static cx_status get_path(const cx_yaml_node *map, const char *key, const char *
     if (!p) return cx_fail(CX_ERR_NOMEM, "out of memory");
     int exists = cx_path_exists(p), dir = is_dir(p);
     if (!exists || (want_dir > 0 && !dir) || (want_dir == 0 && dir)) {
-        cx_status st = node_fail(CX_ERR_IO, n, "no %s at '%s'%s", what, p,
-                                 exists ? (dir ? " (a folder)" : " (not a folder)") : "");
+        cx_status st = cx_yaml_fail(CX_ERR_IO, n, "no %s at '%s'%s", what, p,
+                                    exists ? (dir ? " (a folder)" : " (not a folder)") : "");
         free(p);
         return st;
     }
@@ -189,8 +176,8 @@ static cx_status get_scale(const cx_yaml_node *map, int *logscale)
         *logscale = !strcmp(scale, "log");
         return CX_OK;
     }
-    return node_fail(CX_ERR_VALUE, cx_yaml_get(map, "scale"), "expected linear or log, found %s",
-                     scale);
+    return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(map, "scale"), "expected linear or log, found %s",
+                        scale);
 }
 
 /* Generated values: from .. to in `n` points (range) or n random draws. */
@@ -206,12 +193,14 @@ static cx_status generate(const cx_yaml_node *map, int random, cx_sweep_axis *ax
     static const int no = 0;
     CX_TRY(cx_yaml_get_bool(map, "integer", &no, &round_));
     if (!random && n > 1 && from == to)
-        return node_fail(CX_ERR_VALUE, map, "from and to are equal (%g) with %ld steps", from, n);
+        return cx_yaml_fail(CX_ERR_VALUE, map, "from and to are equal (%g) with %ld steps", from,
+                            n);
     if (random && !(from < to))
-        return node_fail(CX_ERR_VALUE, map, "expected from < to, found from %g, to %g", from, to);
+        return cx_yaml_fail(CX_ERR_VALUE, map, "expected from < to, found from %g, to %g", from,
+                            to);
     if (logscale && !(from > 0 && to > 0))
-        return node_fail(CX_ERR_VALUE, map, "scale log needs from and to > 0, found from %g, to %g",
-                         from, to);
+        return cx_yaml_fail(CX_ERR_VALUE, map,
+                            "scale log needs from and to > 0, found from %g, to %g", from, to);
     long seed_l = 1;
     static const long one = 1;
     if (random) CX_TRY(cx_yaml_get_long(map, "seed", &one, CX_YAML_AT_LEAST(0), &seed_l));
@@ -243,7 +232,7 @@ static cx_status generate(const cx_yaml_node *map, int random, cx_sweep_axis *ax
 static cx_status explicit_values(const cx_yaml_node *seq, cx_sweep_axis *ax)
 {
     CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
-    if (seq->n == 0) return node_fail(CX_ERR_VALUE, seq, "expected at least one value");
+    if (seq->n == 0) return cx_yaml_fail(CX_ERR_VALUE, seq, "expected at least one value");
     ax->n = seq->n;
     ax->num = malloc(seq->n * sizeof *ax->num);
     ax->text = calloc(seq->n, sizeof *ax->text);
@@ -251,7 +240,7 @@ static cx_status explicit_values(const cx_yaml_node *seq, cx_sweep_axis *ax)
     for (size_t i = 0; i < seq->n; i++) {
         const cx_yaml_node *it = seq->items[i];
         if (it->kind != CX_YAML_SCALAR || cx_yaml_is_null(it))
-            return node_fail(CX_ERR_VALUE, it, "expected a number or a string");
+            return cx_yaml_fail(CX_ERR_VALUE, it, "expected a number or a string");
         double v;
         if (!it->quoted && cx_yaml_to_double(it, NULL, &v) == CX_OK) {
             ax->num[i] = v;
@@ -272,7 +261,7 @@ static cx_status explicit_values(const cx_yaml_node *seq, cx_sweep_axis *ax)
         if (!(ax->text[i] = strdup(t))) return cx_fail(CX_ERR_NOMEM, "out of memory");
         for (size_t j = 0; j < i; j++)
             if (!strcmp(ax->text[j], ax->text[i]))
-                return node_fail(CX_ERR_VALUE, seq->items[i], "value %s appears twice", t);
+                return cx_yaml_fail(CX_ERR_VALUE, seq->items[i], "value %s appears twice", t);
     }
     return CX_OK;
 }
@@ -314,7 +303,7 @@ static cx_status parse_axis(cx_sweep_spec *s, const cx_yaml_node *chip_root, con
     const cx_yaml_node *kn;
     CX_TRY(cx_yaml_at(n, "key", &kn));
     if (kn->kind == CX_YAML_SEQUENCE) {
-        if (kn->n == 0) return node_fail(CX_ERR_VALUE, kn, "expected at least one chip key");
+        if (kn->n == 0) return cx_yaml_fail(CX_ERR_VALUE, kn, "expected at least one chip key");
         ax->n_keys = kn->n;
     } else {
         ax->n_keys = 1;
@@ -331,32 +320,32 @@ static cx_status parse_axis(cx_sweep_spec *s, const cx_yaml_node *chip_root, con
                                    "%s:%d: key '%s': '%s' is not a key of the chip description",
                                    one->file, one->line, one->path, key);
         if (target->kind == CX_YAML_MAPPING)
-            return node_fail(CX_ERR_VALUE, one,
-                             "'%s' is a section of the chip description; sweep one of its keys",
-                             key);
+            return cx_yaml_fail(CX_ERR_VALUE, one,
+                                "'%s' is a section of the chip description; sweep one of its keys",
+                                key);
         if (!(ax->keys[k] = strdup(key))) return cx_fail(CX_ERR_NOMEM, "out of memory");
         for (size_t a = 0; s->axes + a < ax; a++)
             for (size_t j = 0; j < s->axes[a].n_keys; j++)
                 if (!strcmp(s->axes[a].keys[j], key))
-                    return node_fail(CX_ERR_VALUE, one, "'%s' is on two axes", key);
+                    return cx_yaml_fail(CX_ERR_VALUE, one, "'%s' is on two axes", key);
     }
     const char *name = NULL;
     if (cx_yaml_find(n, "name")) CX_TRY(cx_yaml_get_string(n, "name", NULL, &name));
     if (!name && ax->n_keys > 1)
-        return node_fail(CX_ERR_MISSING, n, "an axis of several keys needs a 'name'");
+        return cx_yaml_fail(CX_ERR_MISSING, n, "an axis of several keys needs a 'name'");
     if (!name) name = ax->keys[0];
     if (!(ax->name = strdup(name))) return cx_fail(CX_ERR_NOMEM, "out of memory");
     const cx_yaml_node *name_node = cx_yaml_get(n, "name") ? cx_yaml_get(n, "name") : kn;
     if (result_column(name) >= 0 || !strcmp(name, "point"))
-        return node_fail(CX_ERR_VALUE, name_node, "'%s' is the name of a result column", name);
+        return cx_yaml_fail(CX_ERR_VALUE, name_node, "'%s' is the name of a result column", name);
     for (size_t a = 0; s->axes + a < ax; a++)
         if (!strcmp(s->axes[a].name, name))
-            return node_fail(CX_ERR_VALUE, name_node, "two axes are named '%s'", name);
+            return cx_yaml_fail(CX_ERR_VALUE, name_node, "two axes are named '%s'", name);
 
     const cx_yaml_node *vn = cx_yaml_find(n, "values"), *rn = cx_yaml_find(n, "range"),
                        *dn = cx_yaml_find(n, "random");
     if ((vn != NULL) + (rn != NULL) + (dn != NULL) != 1)
-        return node_fail(CX_ERR_VALUE, n, "give exactly one of 'values', 'range' or 'random'");
+        return cx_yaml_fail(CX_ERR_VALUE, n, "give exactly one of 'values', 'range' or 'random'");
     if (vn) {
         CX_TRY(explicit_values(vn, ax));
     } else {
@@ -391,7 +380,7 @@ static cx_status parse_sets(cx_sweep_spec *s, const cx_yaml_node *root)
     for (size_t i = 0; i < set->n && st == CX_OK; i++) {
         const cx_yaml_node *v = set->items[i];
         if (v->kind != CX_YAML_SCALAR) {
-            st = node_fail(CX_ERR_VALUE, v, "expected a scalar value for the chip key");
+            st = cx_yaml_fail(CX_ERR_VALUE, v, "expected a scalar value for the chip key");
             break;
         }
         s->set_keys[i] = strdup(set->keys[i]->value);
@@ -446,7 +435,7 @@ static cx_status parse_seeds(cx_sweep_spec *s, const cx_yaml_node *root)
                 if (v[j] == v[i]) {
                     long dup = v[i];
                     free(v);
-                    return node_fail(CX_ERR_VALUE, n->items[i], "seed %ld appears twice", dup);
+                    return cx_yaml_fail(CX_ERR_VALUE, n->items[i], "seed %ld appears twice", dup);
                 }
         }
         free(v);
@@ -492,9 +481,9 @@ static cx_status plot_column(const cx_sweep_spec *s, const cx_yaml_node *map, co
     if (!required && !cx_yaml_find(map, key)) return CX_OK;
     CX_TRY(cx_yaml_get_string(map, key, NULL, &v));
     if (cx_sweep_column(s, v) < 0)
-        return node_fail(CX_ERR_VALUE, cx_yaml_get(map, key),
-                         "'%s' is not a column of the results (an axis name or a result column)",
-                         v);
+        return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(map, key),
+                            "'%s' is not a column of the results (an axis name or a result column)",
+                            v);
     *out = strdup(v);
     return *out ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
 }
@@ -551,7 +540,7 @@ static cx_status parse_plots(cx_sweep_spec *s, const cx_yaml_node *root)
         CX_TRY(plot_column(s, m, "y", 1, &p->y));
         CX_TRY(plot_column(s, m, "z", 0, &p->z));
         CX_TRY(plot_column(s, m, "series", 0, &p->series));
-        if (p->z && p->series) return node_fail(CX_ERR_VALUE, m, "a heat map (z) has no series");
+        if (p->z && p->series) return cx_yaml_fail(CX_ERR_VALUE, m, "a heat map (z) has no series");
         const char *title = NULL;
         if (cx_yaml_find(m, "title")) CX_TRY(cx_yaml_get_string(m, "title", NULL, &title));
         if (title && !(p->title = strdup(title))) return cx_fail(CX_ERR_NOMEM, "out of memory");
@@ -608,11 +597,11 @@ static cx_status parse(cx_sweep_spec *s, const cx_yaml_node *root)
     CX_TRY(cx_yaml_get_string(root, "metric", "rmse", &metric));
     int mc = cx_sweep_column(s, metric);
     if (mc < 0 || s->col_text[mc] || mc < (int)(CX_SWEEP_LEAD_COLS + s->n_axes))
-        return node_fail(CX_ERR_VALUE,
-                         cx_yaml_get(root, "metric") ? cx_yaml_get(root, "metric") : root,
-                         "'%s' is not a numeric result column (rmse, rmse_last, max_abs, "
-                         "accuracy, late_fraction, energy_nj, ...)",
-                         metric);
+        return cx_yaml_fail(CX_ERR_VALUE,
+                            cx_yaml_get(root, "metric") ? cx_yaml_get(root, "metric") : root,
+                            "'%s' is not a numeric result column (rmse, rmse_last, max_abs, "
+                            "accuracy, late_fraction, energy_nj, ...)",
+                            metric);
     if (!(s->metric = strdup(metric))) return cx_fail(CX_ERR_NOMEM, "out of memory");
     return parse_plots(s, root);
 }

@@ -2,27 +2,14 @@
 #ifndef CX_SWEEP_INTERNAL_H
 #define CX_SWEEP_INTERNAL_H
 
+#include "cx_strbuf.h"
 #include "cx_sweep.h"
 #include "cx_yaml.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- growable text (sbuf.c) ---- */
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int failed; /* an allocation failed; p holds what fitted */
-} cx_sbuf;
-
-void cx_sbuf_put(cx_sbuf *b, const char *s, size_t n);
-void cx_sbuf_puts(cx_sbuf *b, const char *s);
-void cx_sbuf_printf(cx_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Takes the text (NUL-terminated, never NULL unless failed); b is empty after. */
-char *cx_sbuf_take(cx_sbuf *b);
-void cx_sbuf_free(cx_sbuf *b);
+/* ---- numbers and hashes (util.c) ---- */
 
 /* Shortest "%.*g" text (15..17 digits) that reads back as v; "inf"/"-inf". */
 void cx_sweep_fmt_num(char buf[32], double v);
@@ -78,10 +65,10 @@ void cx_sweep_row_release(const cx_sweep_spec *s, cx_sweep_row *r);
 size_t cx_sweep_rcol(const cx_sweep_spec *s, int k);
 void cx_sweep_row_set_text(const cx_sweep_spec *s, cx_sweep_row *r, size_t col, const char *t);
 /* The row as one JSON line (with '\n'), columns in order. */
-void cx_sweep_row_json(const cx_sweep_spec *s, const cx_sweep_row *r, cx_sbuf *b);
+void cx_sweep_row_json(const cx_sweep_spec *s, const cx_sweep_row *r, cx_strbuf *b);
 /* The row as one CSV line (with '\n'). */
-void cx_sweep_row_csv(const cx_sweep_spec *s, const cx_sweep_row *r, cx_sbuf *b);
-void cx_sweep_header_csv(const cx_sweep_spec *s, cx_sbuf *b);
+void cx_sweep_row_csv(const cx_sweep_spec *s, const cx_sweep_row *r, cx_strbuf *b);
+void cx_sweep_header_csv(const cx_sweep_spec *s, cx_strbuf *b);
 /* Parses a JSON line written by cx_sweep_row_json; r must be initialized. */
 cx_status cx_sweep_row_parse(const cx_sweep_spec *s, const char *line, size_t len, cx_sweep_row *r);
 

@@ -136,9 +136,7 @@ END_TEST
 static cx_model *lmnist(void)
 {
     char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    cx_model *m = cx_test_model(dir);
     free(dir);
     return m;
 }
@@ -248,13 +246,6 @@ START_TEST(board_fit_errors)
 }
 END_TEST
 
-static char *slurp_file(const char *path, size_t *n)
-{
-    uint8_t *d = NULL;
-    ck_assert_msg(cx_read_file(path, &d, n) == CX_OK, "%s", cx_last_error());
-    return (char *)d;
-}
-
 /* `cortile run` of a board program: the same output bytes for every rank
  * count (and without a launcher). */
 static void check_ranks(const char *program, const char *input, const char *extra)
@@ -267,7 +258,7 @@ static void check_ranks(const char *program, const char *input, const char *extr
     ck_assert_msg(rc == 0, "%s", err);
     free(out), free(err);
     size_t n0;
-    char *want = slurp_file(base, &n0);
+    char *want = cx_test_slurp(base, &n0);
     const char *mpirun = cx_test_mpirun("board rank-count check");
     if (!mpirun) {
         free(want), free(base);
@@ -281,7 +272,7 @@ static void check_ranks(const char *program, const char *input, const char *extr
                  CX_CLI, program, input, path, extra);
         ck_assert_msg(system(cmd) == 0, "mpirun -n %d failed: %s", k, cmd);
         size_t n;
-        char *got = slurp_file(path, &n);
+        char *got = cx_test_slurp(path, &n);
         ck_assert_msg(n == n0 && memcmp(got, want, n) == 0, "%d ranks: outputs differ", k);
         free(got);
         free(path);

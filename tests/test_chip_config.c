@@ -5,7 +5,6 @@
  * expected line is found in the text rather than hard-coded. */
 #define _POSIX_C_SOURCE 200809L
 #include "cx_chip.h"
-#include "cx_fileio.h"
 #include "test_util.h"
 
 #include <cJSON.h>
@@ -21,16 +20,6 @@ static char *chip_path(const char *name)
     char *p = malloc(strlen(CX_SOURCE_DIR) + strlen(name) + 32);
     sprintf(p, "%s/configs/chips/%s.yaml", CX_SOURCE_DIR, name);
     return p;
-}
-
-static char *slurp_text(const char *path)
-{
-    uint8_t *buf;
-    size_t n;
-    ck_assert_msg(cx_read_file(path, &buf, &n) == CX_OK, "%s", cx_last_error());
-    char *s = realloc(buf, n + 1);
-    s[n] = 0;
-    return s;
 }
 
 static cx_chip_config load_ok(const char *path, const char *const *sets, size_t n)
@@ -55,7 +44,7 @@ static int line_of(const char *text, const char *needle)
 /* default.yaml with the first `find` replaced by `repl`, written to a scratch file. */
 static char *edited_default(const char *tag, const char *find, const char *repl, char **text_out)
 {
-    char *src = chip_path("default"), *text = slurp_text(src);
+    char *src = chip_path("default"), *text = cx_test_slurp(src, NULL);
     const char *p = strstr(text, find);
     ck_assert_msg(p != NULL, "'%s' not in default.yaml", find);
     size_t pre = (size_t)(p - text), n = strlen(text) - strlen(find) + strlen(repl);
@@ -226,7 +215,7 @@ static void same_shape(const cx_yaml_node *y, const cJSON *j)
 
 START_TEST(default_file_documents_every_key)
 {
-    char *path = chip_path("default"), *text = slurp_text(path);
+    char *path = chip_path("default"), *text = cx_test_slurp(path, NULL);
     cx_yaml_doc *doc;
     ck_assert_int_eq(cx_yaml_load_file(path, &doc), CX_OK);
     cx_chip_config cfg = load_ok(path, NULL, 0);
@@ -407,7 +396,7 @@ START_TEST(overrides_are_validated_like_the_file)
     /* ...or at the file's key when the override made the other side wrong. */
     const char *tau[] = {"tile.compartment.tau_max_ms=0.01"};
     ck_assert_int_eq(cx_chip_load(path, tau, 1, &c), CX_ERR_VALUE);
-    char *text = slurp_text(path), want[1024];
+    char *text = cx_test_slurp(path, NULL), want[1024];
     snprintf(want, sizeof want,
              "%s:%d: key 'tile.compartment.tau_min_ms': must be <= tau_max_ms (0.01), found 0.1",
              path, line_of(text, "tau_min_ms:"));

@@ -19,14 +19,6 @@ static cx_chip_config load_chip(const char *name, const char *const *sets, size_
     return c;
 }
 
-static cx_model *load_model(const char *dir)
-{
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
-    return m;
-}
-
 static cx_program *compile(const cx_model *m, const cx_chip_config *c, int tiles)
 {
     cx_compile_opts o = cx_compile_opts_default();
@@ -53,7 +45,7 @@ START_TEST(elm_exact_on_ideal_chip)
     char *dir = cx_test_data("elm/num_memory_20");
     char *inp = cx_test_data("elm/inputs_small.safetensors");
     char *refp = cx_test_data("elm/num_memory_20/outputs_small.safetensors");
-    cx_model *m = load_model(dir);
+    cx_model *m = cx_test_model(dir);
     cx_chip_config c = load_chip("ideal", NULL, 0);
     cx_program *p = compile(m, &c, 0);
     ck_assert_int_eq(p->n_tiles, 1);
@@ -87,7 +79,7 @@ START_TEST(glifr_exact_across_four_tiles)
 {
     char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
     char *tr = cx_test_data("glifr/lmnist_glifr_lheta/traces.safetensors");
-    cx_model *m = load_model(dir);
+    cx_model *m = cx_test_model(dir);
     cx_chip_config c = load_chip("ideal", NULL, 0);
     cx_program *p = compile(m, &c, 4);
     ck_assert_int_ge(p->n_tiles, 4);
@@ -142,7 +134,7 @@ END_TEST
 START_TEST(too_small_chip_names_the_resource)
 {
     char *dir = cx_test_data("elm/num_memory_20");
-    cx_model *m = load_model(dir);
+    cx_model *m = cx_test_model(dir);
     const char *sets[] = {"tile.dendrite.arrays=1", "tile.dendrite.rows=32",
                           "tile.dendrite.cols=32"};
     cx_chip_config c = load_chip("default", sets, 3);
@@ -167,7 +159,7 @@ END_TEST
 START_TEST(glifr_too_big_for_the_mesh)
 {
     char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
-    cx_model *m = load_model(dir);
+    cx_model *m = cx_test_model(dir);
     const char *sets[] = {"mesh.width=1", "mesh.height=1"};
     cx_chip_config c = load_chip("default", sets, 2);
     cx_compile_opts o = cx_compile_opts_default();

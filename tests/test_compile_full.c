@@ -29,9 +29,7 @@ static cx_chip_config chip(const char *name, const char *const *sets, size_t n)
 static cx_model *model(const char *rel)
 {
     char *dir = cx_test_shared(rel);
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    cx_model *m = cx_test_model(dir);
     free(dir);
     return m;
 }

@@ -47,19 +47,6 @@ static char *write_gzip(const char *name, const uint8_t *data, size_t n)
     return path;
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    ck_assert_ptr_nonnull(fp);
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    uint8_t *buf = malloc(*n);
-    ck_assert_uint_eq(fread(buf, 1, *n, fp), *n);
-    fclose(fp);
-    return buf;
-}
-
 static unsigned long pixel_sum(const cx_idx *images, size_t i)
 {
     unsigned long sum = 0;
@@ -129,7 +116,7 @@ START_TEST(synthetic_round_trip)
     char *written = cx_test_tmp("written.idx");
     ck_assert_int_eq(cx_idx_write(written, idx->ndim, idx->dims, idx->data), CX_OK);
     size_t n;
-    uint8_t *again = slurp(written, &n);
+    uint8_t *again = (uint8_t *)cx_test_slurp(written, &n);
     ck_assert_uint_eq(n, size);
     ck_assert_mem_eq(again, bytes, size);
     char *gz = write_gzip("hand.idx.gz", bytes, size);
@@ -255,7 +242,7 @@ START_TEST(corrupt_gzip)
     size_t size, n;
     uint8_t *bytes = make_idx(3, dims, &size);
     char *path = write_gzip("ok.idx.gz", bytes, size);
-    uint8_t *gz = slurp(path, &n);
+    uint8_t *gz = (uint8_t *)cx_test_slurp(path, &n);
     cx_idx *idx = NULL;
     ck_assert_int_eq(cx_idx_load(path, &idx), CX_OK);
     cx_idx_free(idx);

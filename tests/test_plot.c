@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    ck_assert_msg(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = calloc((size_t)n + 1, 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    return buf;
-}
-
 static size_t count(const char *s, const char *needle)
 {
     size_t n = 0;
@@ -149,7 +136,7 @@ static const char *xml_problem(const char *s)
 
 static char *read_svg(const char *path)
 {
-    char *s = slurp_text(path);
+    char *s = cx_test_slurp(path, NULL);
     const char *why = xml_problem(s);
     ck_assert_msg(why == NULL, "%s is not well-formed: %s", path, why);
     ck_assert_msg(strstr(s, "viewBox=\"0 0 720 440\"") != NULL, "%s: no viewBox", path);
@@ -654,7 +641,7 @@ START_TEST(index_html)
                                      2, data, 2) == CX_OK,
                   "%s", cx_last_error());
     char *index = cx_path_join(dir, "index.html");
-    char *html = slurp_text(index);
+    char *html = cx_test_slurp(index, NULL);
     const char *why = xml_problem(html);
     ck_assert_msg(why == NULL, "index.html: %s", why);
     ck_assert(strstr(html, "<title>Sweep &lt;1&gt; &amp; co</title>") != NULL);
@@ -672,7 +659,7 @@ START_TEST(index_html)
 
     cx_plot_axis axes[] = {{"noise.thermal", "0, 0.1"}, {"encoder", "rate, <graded>"}};
     ck_assert_int_eq(cx_plot_index_html_axes(dir, "Sweep", NULL, axes, 2, pics, 1, data, 1), CX_OK);
-    html = slurp_text(index);
+    html = cx_test_slurp(index, NULL);
     ck_assert_ptr_null(xml_problem(html));
     ck_assert(strstr(html, "<h2>Axes</h2>") != NULL);
     ck_assert(strstr(html, ">rate, &lt;graded&gt;</td>") != NULL);

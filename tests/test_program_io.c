@@ -357,21 +357,6 @@ static void eq_program(const cx_program *a, const cx_program *b)
 
 /* ------------------------------------------------------------ helpers */
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    ck_assert_ptr_nonnull(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)len, fp), (size_t)len);
-    buf[len] = 0;
-    fclose(fp);
-    if (n) *n = (size_t)len;
-    return buf;
-}
-
 /* Saves the sample program as <name>.yaml; returns the manifest path. */
 static char *save_sample(const char *name)
 {
@@ -388,7 +373,7 @@ static char *save_sample(const char *name)
 static void edit_file(const char *from, const char *to, const char *find, const char *repl)
 {
     size_t n;
-    char *text = slurp(from, &n);
+    char *text = cx_test_slurp(from, &n);
     char *at = strstr(text, find);
     ck_assert_msg(at != NULL, "'%s' not in %s", find, from);
     size_t pre = (size_t)(at - text), fl = strlen(find), rl = strlen(repl);
@@ -449,11 +434,11 @@ START_TEST(round_trip_is_bit_exact)
     char *path2 = cx_test_tmp("rt2.yaml"), *tpath2 = cx_test_tmp("rt2.safetensors");
     ck_assert_msg(cx_program_save(b, path2) == CX_OK, "%s", cx_last_error());
     size_t n1, n2;
-    char *t1 = slurp(tpath, &n1), *t2 = slurp(tpath2, &n2);
+    char *t1 = cx_test_slurp(tpath, &n1), *t2 = cx_test_slurp(tpath2, &n2);
     ck_assert(n1 == n2 && memcmp(t1, t2, n1) == 0);
     free(t1);
     free(t2);
-    char *m1 = slurp(path, NULL), *m2 = slurp(path2, NULL);
+    char *m1 = cx_test_slurp(path, NULL), *m2 = cx_test_slurp(path2, NULL);
     ck_assert_ptr_nonnull(strstr(m1, "tensors: \"rt.safetensors\""));
     ck_assert_ptr_nonnull(strstr(m2, "tensors: \"rt2.safetensors\""));
     free(m1);
@@ -533,7 +518,7 @@ START_TEST(broken_manifests)
 {
     char *path = save_sample("m"), *bad = cx_test_tmp("bad.yaml");
     size_t n;
-    char *text = slurp(path, &n);
+    char *text = cx_test_slurp(path, &n);
     cx_test_write(bad, text, (size_t)(strstr(text, "tiles:") - text)); /* truncated at a line */
     expect_fail(bad, CX_ERR_MISSING, "bad.yaml", "missing key 'tiles'");
     for (size_t cut = 0; cut < n; cut += 7) { /* truncated anywhere */

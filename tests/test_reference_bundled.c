@@ -11,9 +11,9 @@ static double *run_elm(const cx_elm_model *m, const cx_st_tensor *spikes, int64_
 {
     int T = (int)spikes->shape[1], NI = (int)spikes->shape[2];
     cx_elm_input ev = {0};
-    ck_assert_int_eq(cx_elm_input_from_neuronio_spikes(&ev, spikes->data + (size_t)sample * T * NI,
-                                                       T, NI),
-                     CX_OK);
+    ck_assert_int_eq(
+        cx_elm_input_from_neuronio_spikes(&ev, spikes->data + (size_t)sample * T * NI, T, NI),
+        CX_OK);
     double *y = malloc((size_t)T * m->num_output * sizeof(double));
     cx_elm_workspace *ws = cx_elm_workspace_alloc(m);
     cx_elm_forward(m, ws, &ev, y, NULL, NULL);
@@ -27,8 +27,7 @@ START_TEST(elm_num_memory_20_matches_reference)
     char *dir = cx_test_data("elm/num_memory_20");
     char *inp = cx_test_data("elm/inputs_small.safetensors");
     char *ref = cx_test_data("elm/num_memory_20/outputs_small.safetensors");
-    cx_model *m;
-    ck_assert_msg(cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s", cx_last_error());
+    cx_model *m = cx_test_model(dir);
     ck_assert_int_eq(m->kind, CX_KIND_ELM);
     ck_assert_int_eq(m->elm->num_memory, 20);
     ck_assert_int_eq(m->elm->mlp_hidden_size, 40);
@@ -86,7 +85,8 @@ START_TEST(elm_param_override)
     cx_model_free(m);
     const char *bad[] = {"mlp_hidden_size=41"};
     ck_assert_int_eq(cx_model_load(dir, CX_KIND_AUTO, bad, 1, &m), CX_ERR_SHAPE);
-    ck_assert_ptr_nonnull(strstr(cx_last_error(), "mlp.network.0.weight': expected shape [41, 65], found [40, 65]"));
+    ck_assert_ptr_nonnull(
+        strstr(cx_last_error(), "mlp.network.0.weight': expected shape [41, 65], found [40, 65]"));
     free(dir);
 }
 END_TEST
@@ -95,8 +95,7 @@ START_TEST(glifr_lmnist_matches_traces)
 {
     char *dir = cx_test_data("glifr/lmnist_glifr_lheta");
     char *tr = cx_test_data("glifr/lmnist_glifr_lheta/traces.safetensors");
-    cx_model *m;
-    ck_assert_msg(cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s", cx_last_error());
+    cx_model *m = cx_test_model(dir);
     ck_assert_int_eq(m->kind, CX_KIND_GLIFR);
     ck_assert_int_eq(m->glifr->hidden, 128);
     ck_assert_int_eq(m->glifr->delay_steps, 20);
@@ -123,7 +122,8 @@ START_TEST(lmnist_preprocessing_is_exact)
     double xv[784], y[28 * 10];
     for (int b = 0; b < (int)img->shape[0]; b++) {
         cx_lmnist_input(img->data + 784 * b, xv);
-        for (int i = 0; i < 784; i++) ck_assert(xv[i] == cx_st_get(x, (size_t)784 * b + i));
+        for (int i = 0; i < 784; i++)
+            ck_assert(xv[i] == cx_st_get(x, (size_t)784 * b + i));
         ck_assert_int_eq(cx_lmnist_classify(m->glifr, ws, img->data + 784 * b, y),
                          (int)cx_st_get(pred, (size_t)b));
     }
@@ -149,9 +149,12 @@ START_TEST(cli_reference_and_compare)
     free(text);
     cx_st_file *f = cx_test_open(out);
     const cx_st_tensor *t;
-    ck_assert_int_eq(cx_st_require(f, "outputs", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 2}, &t), CX_OK);
-    ck_assert_int_eq(cx_st_require(f, "memory_m", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 20}, &t), CX_OK);
-    ck_assert_int_eq(cx_st_require(f, "branch_input", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 45}, &t), CX_OK);
+    ck_assert_int_eq(cx_st_require(f, "outputs", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 2}, &t),
+                     CX_OK);
+    ck_assert_int_eq(
+        cx_st_require(f, "memory_m", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 20}, &t), CX_OK);
+    ck_assert_int_eq(
+        cx_st_require(f, "branch_input", CX_DTM(CX_DT_F64), 3, (int64_t[]){1, 600, 45}, &t), CX_OK);
     ck_assert_str_eq(cx_st_meta(f, "kind"), "elm");
     cx_st_close(f);
     snprintf(args, sizeof args, "compare '%s' '%s' --tol 1e-9", out, ref);

@@ -8,8 +8,8 @@
 #include <string.h>
 
 static const char *elm_checkpoints[] = {
-    "num_memory_1",  "num_memory_2",  "num_memory_3",  "num_memory_5",  "num_memory_7",
-    "num_memory_10", "num_memory_15", "num_memory_20", "num_memory_25", "num_memory_30",
+    "num_memory_1",  "num_memory_2",  "num_memory_3",  "num_memory_5",   "num_memory_7",
+    "num_memory_10", "num_memory_15", "num_memory_20", "num_memory_25",  "num_memory_30",
     "num_memory_40", "num_memory_50", "num_memory_75", "num_memory_100", "best_elm_neuron"};
 
 /* Runs every sample of inputs.safetensors; records are for sample 0 only. */
@@ -21,9 +21,9 @@ static double *run_all(const cx_elm_model *m, const cx_st_tensor *spikes, double
     cx_elm_workspace *ws = cx_elm_workspace_alloc(m);
     cx_elm_input ev = {0};
     for (int s = 0; s < S; s++) {
-        ck_assert_int_eq(cx_elm_input_from_neuronio_spikes(&ev, spikes->data + (size_t)s * T * NI,
-                                                           T, NI),
-                         CX_OK);
+        ck_assert_int_eq(
+            cx_elm_input_from_neuronio_spikes(&ev, spikes->data + (size_t)s * T * NI, T, NI),
+            CX_OK);
         cx_elm_forward(m, ws, &ev, y + (size_t)s * T * m->num_output, s ? NULL : rec_branch,
                        s ? NULL : rec_memory);
     }
@@ -41,9 +41,9 @@ START_TEST(elm_checkpoint_matches_upstream)
     snprintf(rel, sizeof rel, "reference/elm/%s/outputs.safetensors", name);
     char *ref = cx_test_shared(rel);
     ck_assert_ptr_nonnull(dir);
-    cx_model *m;
-    ck_assert_msg(cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s", cx_last_error());
-    ck_assert_int_eq(m->elm->activation, strcmp(name, "best_elm_neuron") ? CX_ACT_RELU : CX_ACT_SILU);
+    cx_model *m = cx_test_model(dir);
+    ck_assert_int_eq(m->elm->activation,
+                     strcmp(name, "best_elm_neuron") ? CX_ACT_RELU : CX_ACT_SILU);
     cx_st_file *fi = cx_test_open(inp), *fr = cx_test_open(ref);
     const cx_st_tensor *spikes = cx_st_find(fi, "spikes"), *out = cx_st_find(fr, "outputs");
     ck_assert_int_eq(spikes->shape[0], 3);
@@ -103,10 +103,16 @@ static void check_glifr(const char *name)
     free(tr);
 }
 
-START_TEST(glifr_sine_matches_upstream) { check_glifr("sine_glifr_lheta"); }
+START_TEST(glifr_sine_matches_upstream)
+{
+    check_glifr("sine_glifr_lheta");
+}
 END_TEST
 
-START_TEST(glifr_lmnist_matches_upstream) { check_glifr("lmnist_glifr_lheta"); }
+START_TEST(glifr_lmnist_matches_upstream)
+{
+    check_glifr("lmnist_glifr_lheta");
+}
 END_TEST
 
 int main(void)

@@ -17,35 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = calloc((size_t)n + 1, 1);
-    if (n > 0 && fread(buf, 1, (size_t)n, fp) != (size_t)n) buf[0] = 0;
-    fclose(fp);
-    return buf;
-}
-
+/* Lines of a file; 0 while it does not exist. */
 static int lines_in(const char *path)
 {
-    char *t = slurp(path);
+    if (access(path, F_OK) != 0) return 0;
+    char *t = cx_test_slurp(path, NULL);
     int n = 0;
-    for (char *p = t; p && *p; p++)
+    for (char *p = t; *p; p++)
         n += *p == '\n';
     free(t);
     return n;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    char *x = slurp(a), *y = slurp(b);
-    int same = x && y && !strcmp(x, y);
-    free(x), free(y);
-    return same;
 }
 
 static char *in_dir(const char *dir, const char *name)
@@ -287,7 +268,7 @@ static void check_rule(int glifr, const char *body, const char *calib_rel)
         ck_assert_int_eq(cx_sweep_cell_chip(s, c, &chip), CX_OK);
         char *got = compile_to(m, &chip, &calib, 1, "rule_cell");
         char *got_st = tensors_of(got);
-        ck_assert_msg(same_file(ref, got) && same_file(ref_st, got_st),
+        ck_assert_msg(cx_test_same_file(ref, got) && cx_test_same_file(ref_st, got_st),
                       "cell %zu compiles to another program", c);
         free(got), free(got_st);
         cx_chip_free(&chip);
@@ -353,8 +334,7 @@ START_TEST(noise_sweep_compiles_once)
     free(o);
     /* compile_cached: only the first point compiled */
     char *csv_path = in_dir(dir, "results.csv");
-    char *csv = slurp(csv_path);
-    ck_assert_ptr_nonnull(csv);
+    char *csv = cx_test_slurp(csv_path, NULL);
     ck_assert_int_eq(lines_in(csv_path), 13);
     ck_assert_ptr_nonnull(strstr(csv, ",program,compile_cached,message\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\n0,10,false,1,ok,"));
@@ -384,7 +364,7 @@ static void same_results(const char *a, const char *b)
     const char *files[] = {"results.csv", "results.jsonl"};
     for (int k = 0; k < 2; k++) {
         char *x = in_dir(a, files[k]), *y = in_dir(b, files[k]);
-        ck_assert_msg(same_file(x, y), "%s and %s differ", x, y);
+        ck_assert_msg(cx_test_same_file(x, y), "%s and %s differ", x, y);
         free(x), free(y);
     }
 }
@@ -402,14 +382,14 @@ START_TEST(unfit_points_are_error_rows_and_any_j_gives_the_same_bytes)
     ck_assert_ptr_nonnull(strstr(o, "with 2 workers"));
     free(o);
     same_results(d1, d2);
-    char *csv_path = in_dir(d1, "results.csv"), *csv = slurp(csv_path);
+    char *csv_path = in_dir(d1, "results.csv"), *csv = cx_test_slurp(csv_path, NULL);
     ck_assert_ptr_nonnull(
         strstr(csv, "\n0,0.001,50,1,error,,,,,,,,,,,,,,,0,0,\"compile: program tile 0 at (0, 0): "
                     "tile: needs 65 compartments (tile.compartments), the chip's tile has 50\"\n"));
     ck_assert_ptr_nonnull(strstr(csv, "\n2,0.001,256,1,ok,"));
     free(csv), free(csv_path);
     /* the json lines say the same */
-    char *jl_path = in_dir(d1, "results.jsonl"), *jl = slurp(jl_path);
+    char *jl_path = in_dir(d1, "results.jsonl"), *jl = cx_test_slurp(jl_path, NULL);
     ck_assert_ptr_nonnull(strstr(jl, "{\"point\":0,\"noise.thermal.sigma\":0.001,"
                                      "\"tile.compartments\":50,\"seed\":1,\"status\":\"error\","
                                      "\"rmse\":null,"));
@@ -546,12 +526,12 @@ START_TEST(plots_and_plots_only)
         ck_assert_msg(access(p, R_OK) == 0, "%s not redrawn", p);
         free(p);
     }
-    char *html_path = in_dir(dir, "index.html"), *html = slurp(html_path);
+    char *html_path = in_dir(dir, "index.html"), *html = cx_test_slurp(html_path, NULL);
     ck_assert_ptr_nonnull(strstr(html, "plot2_rmse_over_acceleration_seed.svg"));
     ck_assert_ptr_nonnull(strstr(html, "results.csv"));
     free(html), free(html_path);
     /* the router was the bottleneck at 100x: late spikes in the rows */
-    char *csv_path = in_dir(dir, "results.csv"), *csv = slurp(csv_path);
+    char *csv_path = in_dir(dir, "results.csv"), *csv = cx_test_slurp(csv_path, NULL);
     ck_assert_ptr_nonnull(strstr(csv, "\n0,1,1,ok,"));
     ck_assert_ptr_nonnull(strstr(csv, "\n2,100,1,ok,"));
     free(csv), free(csv_path);
@@ -582,7 +562,7 @@ START_TEST(mpi_ranks_give_the_same_bytes)
     same_results(d1, dm);
     char out[4200];
     snprintf(out, sizeof out, "%s.out", dm);
-    char *text = slurp(out);
+    char *text = cx_test_slurp(out, NULL);
     ck_assert_ptr_nonnull(strstr(text, "x 2 ranks"));
     free(text), free(d1), free(dm), free(spec);
 }

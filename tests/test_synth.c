@@ -21,36 +21,13 @@ static char *synth(const char *name, long n, long f, uint64_t seed, int dense, l
     return dir;
 }
 
-static cx_model *load(const char *dir)
-{
-    cx_model *m = NULL;
-    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
-    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
-    return m;
-}
-
-static char *read_all(const char *dir, const char *file, size_t *n)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *fp = fopen(path, "rb");
-    ck_assert_ptr_nonnull(fp);
-    fseek(fp, 0, SEEK_END);
-    *n = (size_t)ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc(*n + 1);
-    ck_assert_uint_eq(fread(buf, 1, *n, fp), *n);
-    fclose(fp);
-    return buf;
-}
-
+/* `file` holds the same bytes in folders a and b. */
 static int same_file(const char *a, const char *b, const char *file)
 {
-    size_t na, nb;
-    char *x = read_all(a, file, &na), *y = read_all(b, file, &nb);
-    int same = na == nb && memcmp(x, y, na) == 0;
-    free(x), free(y);
-    return same;
+    char x[1024], y[1024];
+    snprintf(x, sizeof x, "%s/%s", a, file);
+    snprintf(y, sizeof y, "%s/%s", b, file);
+    return cx_test_same_file(x, y);
 }
 
 START_TEST(same_arguments_same_bytes)
@@ -70,7 +47,7 @@ START_TEST(exact_fanout_no_self_loops_dale)
 {
     const long N = 500, F = 37;
     char *dir = synth("stats", N, F, 3, 0, 10);
-    cx_model *m = load(dir);
+    cx_model *m = cx_test_model(dir);
     const cx_glifr_model *g = m->glifr;
     ck_assert_int_eq(g->hidden, N);
     ck_assert_int_eq(g->lat_nnz, N * F);
@@ -138,7 +115,7 @@ static double *forward(const cx_glifr_model *g, const char *dir, int *T_out, siz
 START_TEST(dense_and_sparse_run_bit_for_bit)
 {
     char *sp = synth("sparse", 200, 30, 11, 0, 120), *de = synth("dense", 200, 30, 11, 1, 120);
-    cx_model *ms = load(sp), *md = load(de);
+    cx_model *ms = cx_test_model(sp), *md = cx_test_model(de);
     ck_assert_int_eq(ms->glifr->lat_nnz, md->glifr->lat_nnz);
     ck_assert_int_eq(memcmp(ms->glifr->lat_col, md->glifr->lat_col,
                             (size_t)ms->glifr->lat_nnz * sizeof(int32_t)),
@@ -159,7 +136,7 @@ END_TEST
 START_TEST(activity_is_spread_and_bounded)
 {
     char *dir = synth("activity", 400, 40, 5, 0, 400);
-    cx_model *m = load(dir);
+    cx_model *m = cx_test_model(dir);
     const cx_glifr_model *g = m->glifr;
     int T;
     size_t n;

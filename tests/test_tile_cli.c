@@ -8,30 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    ck_assert_int_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    buf[len] = 0;
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return buf;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
-    int same = na == nb && memcmp(x, y, na) == 0;
-    free(x), free(y);
-    return same;
-}
-
 /* Runs the shipped example; returns the exit status. */
 static int run_example(const char *extra, const char *out, const char *vcd, char **err)
 {
@@ -61,9 +37,10 @@ START_TEST(example_runs_deterministically_in_both_engines)
     free(err);
     ck_assert_int_eq(run_example("--seed 8", o4, v4, &err), 0);
     free(err);
-    ck_assert(same_file(o1, o2) && same_file(v1, v2));
-    ck_assert_msg(same_file(o1, o3) && same_file(v1, v3), "SystemC engine differs from the kernel");
-    ck_assert(!same_file(o1, o4) && !same_file(v1, v4));
+    ck_assert(cx_test_same_file(o1, o2) && cx_test_same_file(v1, v2));
+    ck_assert_msg(cx_test_same_file(o1, o3) && cx_test_same_file(v1, v3),
+                  "SystemC engine differs from the kernel");
+    ck_assert(!cx_test_same_file(o1, o4) && !cx_test_same_file(v1, v4));
 
     /* The output has the documented tensors and the VCD the recorded signals. */
     cx_st_file *f = cx_test_open(o1);
@@ -77,7 +54,7 @@ START_TEST(example_runs_deterministically_in_both_engines)
         spikes += t->data[i];
     ck_assert_uint_gt(spikes, 10);
     cx_st_close(f);
-    char *vcd = slurp(v1, NULL);
+    char *vcd = cx_test_slurp(v1, NULL);
     ck_assert_ptr_nonnull(strstr(vcd, "$timescale 100 us $end"));
     ck_assert_ptr_nonnull(strstr(vcd, "$var real 64 \" res20 $end"));
     ck_assert_ptr_nonnull(strstr(vcd, "$var wire 1 & out_spike $end"));
@@ -106,7 +83,7 @@ START_TEST(plot_and_json)
     ck_assert_double_eq(cJSON_GetObjectItem(j, "steps")->valuedouble, 500);
     cJSON_Delete(j);
     free(out), free(err);
-    char *s = slurp(svg, NULL);
+    char *s = cx_test_slurp(svg, NULL);
     ck_assert_ptr_nonnull(strstr(s, "<svg"));
     ck_assert_ptr_nonnull(strstr(s, "res60"));
     ck_assert_ptr_nonnull(strstr(s, "</svg>"));

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_util.h"
+#include "cx_fileio.h"
 #include "cx_model.h"
 
 #include <math.h>
@@ -45,19 +46,6 @@ char *cx_test_tmp(const char *name)
     return join(dir, name);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return calloc(1, 1);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = calloc((size_t)n + 1, 1);
-    if (n > 0 && fread(buf, 1, (size_t)n, fp) != (size_t)n) buf[0] = 0;
-    fclose(fp);
-    return buf;
-}
-
 const char *cx_test_mpirun(const char *what)
 {
     const char *preload = getenv("LD_PRELOAD");
@@ -81,7 +69,7 @@ int cx_test_cli(const char *args, char **out, char **err)
     snprintf(cmd, n, "'%s' %s >'%s' 2>'%s'", CX_CLI, args, o, e);
     int rc = system(cmd);
     free(cmd);
-    char *so = slurp(o), *se = slurp(e);
+    char *so = cx_test_slurp(o, NULL), *se = cx_test_slurp(e, NULL);
     if (out)
         *out = so;
     else
@@ -102,6 +90,24 @@ void cx_test_write(const char *path, const void *data, size_t n)
     ck_assert_ptr_nonnull(fp);
     ck_assert_uint_eq(fwrite(data, 1, n, fp), n);
     fclose(fp);
+}
+
+char *cx_test_slurp(const char *path, size_t *n)
+{
+    uint8_t *d = NULL;
+    size_t size = 0;
+    ck_assert_msg(cx_read_file(path, &d, &size) == CX_OK, "%s", cx_last_error());
+    if (n) *n = size;
+    return (char *)d;
+}
+
+int cx_test_same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = cx_test_slurp(a, &na), *y = cx_test_slurp(b, &nb);
+    int same = na == nb && memcmp(x, y, na) == 0;
+    free(x), free(y);
+    return same;
 }
 
 int cx_test_main(Suite *s)
@@ -132,11 +138,17 @@ cx_st_file *cx_test_open(const char *path)
     return f;
 }
 
+cx_model *cx_test_model(const char *dir)
+{
+    cx_model *m = NULL;
+    cx_status st = cx_model_load(dir, CX_KIND_AUTO, NULL, 0, &m);
+    ck_assert_msg(st == CX_OK, "%s", cx_last_error());
+    return m;
+}
+
 void cx_test_check_glifr_traces(const char *model_dir, const char *traces)
 {
-    cx_model *m;
-    ck_assert_msg(cx_model_load(model_dir, CX_KIND_AUTO, NULL, 0, &m) == CX_OK, "%s",
-                  cx_last_error());
+    cx_model *m = cx_test_model(model_dir);
     const cx_glifr_model *g = m->glifr;
     cx_st_file *f = cx_test_open(traces);
     const cx_st_tensor *x = cx_st_find(f, "x");

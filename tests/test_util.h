@@ -26,6 +26,11 @@ const char *cx_test_mpirun(const char *what);
 
 /* Writes bytes to a file (test fixtures). */
 void cx_test_write(const char *path, const void *data, size_t n);
+/* A whole file, NUL-terminated (caller frees); *n (optional) gets its size.
+ * Fails the test when the file cannot be read. */
+char *cx_test_slurp(const char *path, size_t *n);
+/* 1 when the two files hold the same bytes (both must be readable). */
+int cx_test_same_file(const char *a, const char *b);
 
 /* Runs a suite; returns the process exit code (0 when all pass). */
 int cx_test_main(Suite *s);
@@ -35,6 +40,10 @@ int cx_test_main(Suite *s);
 void cx_test_check_glifr_traces(const char *model_dir, const char *traces);
 
 #endif
+
+#include "cx_model.h"
+/* Loads a checkpoint folder (kind from its config), failing the test with the error otherwise. */
+cx_model *cx_test_model(const char *dir);
 
 #include "cx_st.h"
 /* max |v - ref| (rel = 0) or max |v - ref| / max(1, |ref|) (rel = 1) over a tensor. */

@@ -613,14 +613,6 @@ static const char *xml_error(const char *s, char *root)
     return roots == 1 ? NULL : "no root element";
 }
 
-static char *read_svg(const char *path)
-{
-    uint8_t *text;
-    size_t n;
-    ck_assert_msg(cx_read_file(path, &text, &n) == CX_OK, "%s", cx_last_error());
-    return (char *)text;
-}
-
 static void assert_svg(const char *svg)
 {
     char root[64] = "";
@@ -707,7 +699,7 @@ START_TEST(svg_overlay_ticks_legend)
     ck_assert_msg(
         cx_svg_plot_traces(path, "Tile & friends", "t (ms)", "x", 3, names, t, y, N, NULL) == CX_OK,
         "%s", cx_last_error());
-    char *svg = read_svg(path);
+    char *svg = cx_test_slurp(path, NULL);
     assert_svg(svg);
     /* x from 0 to 1000: ticks every 100; y loose to whole ticks of 0.5. */
     char label[64];
@@ -756,7 +748,7 @@ START_TEST(svg_decimation_keeps_envelope)
     const double *ys_in[] = {y};
     ck_assert_int_eq(cx_svg_plot_traces(path, "1e6 points", "t", "y", 1, NULL, t, ys_in, N, &opt),
                      CX_OK);
-    char *svg = read_svg(path);
+    char *svg = cx_test_slurp(path, NULL);
     assert_svg(svg);
     size_t bytes = strlen(svg);
     ck_assert_msg(bytes < 150000, "%zu bytes", bytes);
@@ -799,7 +791,7 @@ START_TEST(svg_skips_nan_and_inf)
     cx_svg_options opt = {.layout = CX_SVG_STACKED};
     ck_assert_int_eq(cx_svg_plot_traces(path, NULL, NULL, NULL, 1, names, t, ys_in, N, &opt),
                      CX_OK);
-    char *svg = read_svg(path);
+    char *svg = cx_test_slurp(path, NULL);
     assert_svg(svg);
     double *xs, *ys;
     size_t moves, n = path_points(svg, "#4e79a7", &xs, &ys, &moves);
@@ -813,7 +805,7 @@ START_TEST(svg_skips_nan_and_inf)
     for (int i = 0; i < N; i++)
         y[i] = NAN;
     ck_assert_int_eq(cx_svg_plot_traces(path, "", "", "", 1, NULL, t, ys_in, N, NULL), CX_OK);
-    svg = read_svg(path);
+    svg = cx_test_slurp(path, NULL);
     assert_svg(svg);
     free(svg);
     free(path);
@@ -835,7 +827,7 @@ START_TEST(svg_stacked_and_raster)
     cx_svg_options opt = {.layout = CX_SVG_STACKED, .width_px = 640};
     ck_assert_int_eq(
         cx_svg_plot_traces(path, "stacked", "t (ms)", "x", K, names, t, ys_in, N, &opt), CX_OK);
-    char *svg = read_svg(path);
+    char *svg = cx_test_slurp(path, NULL);
     assert_svg(svg);
     ck_assert_uint_eq(count(svg, "<clipPath "), K);
     ck_assert_uint_eq(count(svg, "<path "), K);
@@ -860,14 +852,14 @@ START_TEST(svg_stacked_and_raster)
     char *raster = cx_test_tmp("raster.svg");
     ck_assert_int_eq(cx_svg_plot_raster(raster, "spikes", "t (ms)", R, rows, et, row, E, NULL),
                      CX_OK);
-    svg = read_svg(raster);
+    svg = cx_test_slurp(raster, NULL);
     assert_svg(svg);
     ck_assert_ptr_nonnull(strstr(svg, ">soma&lt;15&gt;</text>"));
     ck_assert_msg(strlen(svg) < 400000, "%zu bytes", strlen(svg)); /* one tick per pixel */
     free(svg);
     /* Unnamed rows are numbered. */
     ck_assert_int_eq(cx_svg_plot_raster(raster, NULL, NULL, R, NULL, et, row, E, NULL), CX_OK);
-    svg = read_svg(raster);
+    svg = cx_test_slurp(raster, NULL);
     assert_svg(svg);
     ck_assert_ptr_nonnull(strstr(svg, ">row</text>"));
     free(svg);
