@@ -4,6 +4,7 @@
 #include "exec_internal.h"
 
 #include "cx_dac.h"
+#include "cx_grow.h"
 #include "cx_mpi.h"
 
 #include <math.h>
@@ -467,19 +468,6 @@ static int chip_of_tile(const cx_exec *e, int k)
     return e->p->tiles[k].chip;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 1;
-    size_t n = *cap ? 2 * *cap : 256;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*arr, n * size);
-    if (!q) return 0;
-    *arr = q;
-    *cap = n;
-    return 1;
-}
-
 cx_status cx_exec_keep_sent(cx_exec *e, int r_index, double value, double due, double gen_ms)
 {
     struct cx_exec_fast *f = e->fast;
@@ -491,7 +479,7 @@ cx_status cx_exec_keep_sent(cx_exec *e, int r_index, double value, double due, d
         *sl = (route_slot){sp, f->round, -1, -1};
         return CX_OK;
     }
-    if (!grow((void **)&f->extra, &f->cap_extra, f->n_extra + 1, sizeof *f->extra))
+    if (!CX_GROW(f->extra, f->cap_extra, f->n_extra + 1))
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     int32_t x = (int32_t)f->n_extra++;
     f->extra[x] = (extra_spike){sp, -1};

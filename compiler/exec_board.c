@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "exec_internal.h"
 
+#include "cx_grow.h"
 #include "cx_mpi.h"
 
 #include <math.h>
@@ -124,13 +125,8 @@ void cx_exec_relay_out(cx_exec *e, int c, int h, uint32_t key, uint64_t origin, 
 {
     int l = e->port_link[c * (int)e->chip.router.n_hosts + h];
     if (l < 0) return; /* no link at that port: routes never send there */
-    if (e->n_relays == e->cap_relays) {
-        size_t cap = e->cap_relays ? 2 * e->cap_relays : 256;
-        cx_relay *nr = realloc(e->relays, cap * sizeof *nr);
-        if (!nr) abort(); /* a sink cannot report; out of memory here is fatal */
-        e->relays = nr;
-        e->cap_relays = cap;
-    }
+    if (!CX_GROW(e->relays, e->cap_relays, e->n_relays + 1))
+        abort(); /* a sink cannot report; out of memory here is fatal */
     e->relays[e->n_relays++] = (cx_relay){.key = key,
                                           .link = l,
                                           .from_chip = c,
@@ -232,13 +228,8 @@ cx_status cx_exec_advance(cx_exec *e, uint64_t end_cycle)
 cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int route, double value, double due_ms,
                               double gen_ms)
 {
-    if (e->n_remote == e->cap_remote) {
-        size_t cap = e->cap_remote ? 2 * e->cap_remote : 256;
-        cx_remote_spike *nr = realloc(e->remote, cap * sizeof *nr);
-        if (!nr) return cx_fail(CX_ERR_NOMEM, "out of memory");
-        e->remote = nr;
-        e->cap_remote = cap;
-    }
+    if (!CX_GROW(e->remote, e->cap_remote, e->n_remote + 1))
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
     e->remote[e->n_remote++] =
         (cx_remote_spike){route, from_chip, e->seq[from_chip]++, value, due_ms, gen_ms};
     return CX_OK;

@@ -2,25 +2,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cx_program.h"
 
+#include "cx_grow.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Grows *arr (element size sz) to hold need elements; 0 when out of memory. */
-static int grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-    if (need <= *cap) return 1;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *p = realloc(*arr, n * sz);
-    if (!p) return 0;
-    *arr = p;
-    *cap = n;
-    return 1;
-}
-
-#define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof *(arr))
 
 /* Parallel arrays share one capacity: each is reallocated to exactly cap. */
 static int resize(void **arr, size_t cap, size_t sz)
@@ -105,7 +91,7 @@ int cx_prog_add_drive(cx_prog_tile *t, int c, cx_tile_term term)
 {
     cx_tile_comp_spec *s = &t->comps[c];
     if (t->comp_drive0[c] + s->n_drive != t->n_terms) return -1; /* not contiguous */
-    if (!GROW(t->terms, t->cap_terms, t->n_terms + 1)) return -1;
+    if (!CX_GROW(t->terms, t->cap_terms, t->n_terms + 1)) return -1;
     t->terms[t->n_terms++] = term;
     s->n_drive++;
     return 0;
@@ -115,7 +101,7 @@ int cx_prog_add_cond(cx_prog_tile *t, int c, cx_tile_cond cond)
 {
     cx_tile_comp_spec *s = &t->comps[c];
     if (t->comp_cond0[c] + s->n_cond != t->n_conds) return -1;
-    if (!GROW(t->conds, t->cap_conds, t->n_conds + 1)) return -1;
+    if (!CX_GROW(t->conds, t->cap_conds, t->n_conds + 1)) return -1;
     t->conds[t->n_conds++] = cond;
     s->n_cond++;
     return 0;
@@ -131,8 +117,8 @@ int cx_prog_add_dendrite(cx_prog_tile *t, const cx_tile_dendrite_spec *spec)
         t->cap_dends = cap;
     }
     size_t nw = spec->n_in * spec->n_out, nb = spec->bias ? spec->n_out : 0;
-    if (!GROW(t->dend_sigs, t->cap_dend_sigs, t->n_dend_sigs + spec->n_in)) return -1;
-    if (!GROW(t->dend_vals, t->cap_dend_vals, t->n_dend_vals + nw + nb)) return -1;
+    if (!CX_GROW(t->dend_sigs, t->cap_dend_sigs, t->n_dend_sigs + spec->n_in)) return -1;
+    if (!CX_GROW(t->dend_vals, t->cap_dend_vals, t->n_dend_vals + nw + nb)) return -1;
     size_t i = t->n_dends;
     t->dend_in0[i] = t->n_dend_sigs;
     memcpy(t->dend_sigs + t->n_dend_sigs, spec->inputs, spec->n_in * sizeof *spec->inputs);
@@ -153,7 +139,7 @@ int cx_prog_add_dendrite(cx_prog_tile *t, const cx_tile_dendrite_spec *spec)
 
 int cx_prog_add_soma(cx_prog_tile *t, const cx_tile_soma_spec *spec)
 {
-    if (!GROW(t->somas, t->cap_somas, t->n_somas + 1)) return -1;
+    if (!CX_GROW(t->somas, t->cap_somas, t->n_somas + 1)) return -1;
     t->somas[t->n_somas] = *spec;
     return (int)t->n_somas++;
 }
@@ -165,7 +151,7 @@ int cx_prog_add_readout(cx_prog_tile *t, const cx_tile_term *terms, size_t n, do
         if (!RESIZE(t->readouts, cap) || !RESIZE(t->readout_term0, cap)) return -1;
         t->cap_readouts = cap;
     }
-    if (!GROW(t->rterms, t->cap_rterms, t->n_rterms + n)) return -1;
+    if (!CX_GROW(t->rterms, t->cap_rterms, t->n_rterms + n)) return -1;
     size_t i = t->n_readouts;
     t->readout_term0[i] = t->n_rterms;
     memcpy(t->rterms + t->n_rterms, terms, n * sizeof *terms);
@@ -177,7 +163,7 @@ int cx_prog_add_readout(cx_prog_tile *t, const cx_tile_term *terms, size_t n, do
 
 int cx_prog_add_synapse(cx_prog_tile *t, uint32_t source, int comp, double weight)
 {
-    if (!GROW(t->synapses, t->cap_synapses, t->n_synapses + 1)) return -1;
+    if (!CX_GROW(t->synapses, t->cap_synapses, t->n_synapses + 1)) return -1;
     t->synapses[t->n_synapses] =
         (cx_tile_synapse_spec){.source = source, .compartment = comp, .weight = weight};
     return (int)t->n_synapses++;
