@@ -1,7 +1,8 @@
 /* Host data in, recordings out (cx_tile_run.h). */
 #include "cx_tile_run.h"
 
-#include "cx_wave.h"
+#include "cx_plot_trace.h"
+#include "cx_vcd.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -27,3 +27,18 @@ find_package(MPI COMPONENTS C)
 if(NOT MPI_C_FOUND)
   message(FATAL_ERROR "Missing dependency 'MPI': apt-get install libopenmpi-dev openmpi-bin")
 endif()
+
+# cortile_module(NAME [DEPS target...] [EXCLUDE file...]): the static library
+# cortile_NAME of every .c and .cpp file in the calling folder, whose headers
+# (the folder) are public. DEPS are the modules and packages it may use
+# (tools/deps.py checks the arrows); a new source file needs no edit here.
+function(cortile_module name)
+  cmake_parse_arguments(M "" "" "DEPS;EXCLUDE" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.c ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  foreach(x ${M_EXCLUDE})
+    list(REMOVE_ITEM srcs ${CMAKE_CURRENT_SOURCE_DIR}/${x})
+  endforeach()
+  add_library(cortile_${name} STATIC ${srcs})
+  target_include_directories(cortile_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(cortile_${name} PUBLIC ${M_DEPS})
+endfunction()

@@ -13,6 +13,7 @@
 #include "cx_exec.h"
 #include "cx_inputs.h"
 #include "cx_program.h"
+#include "cx_report.h"
 
 #include <cJSON.h>
 #include <stdio.h>
@@ -54,17 +55,6 @@ cx_status cx_board_assign(cx_program *p, const cx_board *b, int min_chips, uint6
 /* Compiles; *report (may be NULL) receives the compile report. */
 cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_compile_opts *o,
                      cx_program **prog, cJSON **report);
-
-/* ---- reports (report.c) ---- */
-
-/* Resources per tile against the chip's. */
-cJSON *cx_report_resources(const cx_program *p, const cx_chip_config *chip);
-/* Routing load, late and dropped spikes, latency of a run with the router. */
-cJSON *cx_report_routing(const cx_exec *e, const cx_chip_config *chip, double step_ms);
-/* Energy of a run per inference (sample). */
-cJSON *cx_report_energy(const cx_exec *e);
-/* The readable text of a compile or run report. */
-void cx_report_print(FILE *fp, const cJSON *report);
 
 #ifdef __cplusplus
 }

@@ -8,27 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const cx_sweep_result_cols[COL_N_RESULT] = {"seed",
-                                                        "status",
-                                                        "rmse",
-                                                        "rmse_last",
-                                                        "max_abs",
-                                                        "accuracy",
-                                                        "packets_per_inference",
-                                                        "link_util_max",
-                                                        "latency_mean_cycles",
-                                                        "latency_p99_cycles",
-                                                        "spikes_received",
-                                                        "late_spikes",
-                                                        "late_fraction",
-                                                        "dropped_spikes",
-                                                        "energy_nj",
-                                                        "router_energy_nj",
-                                                        "program",
-                                                        "compile_cached",
-                                                        "message"};
-const int cx_sweep_result_text[COL_N_RESULT] = {[COL_STATUS] = 1, [COL_MESSAGE] = 1};
-
 size_t cx_sweep_rcol(const cx_sweep_spec *s, int k)
 {
     return CX_SWEEP_LEAD_COLS + s->n_axes + (size_t)k;

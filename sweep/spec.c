@@ -10,6 +10,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The measured columns every row has, after the seed and the axes. */
+const char *const cx_sweep_result_cols[COL_N_RESULT] = {"seed",
+                                                        "status",
+                                                        "rmse",
+                                                        "rmse_last",
+                                                        "max_abs",
+                                                        "accuracy",
+                                                        "packets_per_inference",
+                                                        "link_util_max",
+                                                        "latency_mean_cycles",
+                                                        "latency_p99_cycles",
+                                                        "spikes_received",
+                                                        "late_spikes",
+                                                        "late_fraction",
+                                                        "dropped_spikes",
+                                                        "energy_nj",
+                                                        "router_energy_nj",
+                                                        "program",
+                                                        "compile_cached",
+                                                        "message"};
+const int cx_sweep_result_text[COL_N_RESULT] = {[COL_STATUS] = 1, [COL_MESSAGE] = 1};
+
 static const char *const ROOT_KEYS[] = {"name",   "description", "model", "chip",  "set",
                                         "inputs", "calibration", "axes",  "seeds", "router",
                                         "metric", "plots",       NULL};

@@ -5,7 +5,8 @@
  * skipped NaN/Inf points. */
 #define _POSIX_C_SOURCE 200809L
 #include "cx_fileio.h"
-#include "cx_wave.h"
+#include "cx_plot_trace.h"
+#include "cx_vcd.h"
 #include "test_util.h"
 
 #include <ctype.h>

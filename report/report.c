@@ -1,6 +1,6 @@
 /* Compile and run reports: JSON sections and their readable text. */
 #define _POSIX_C_SOURCE 200809L
-#include "cx_compile.h"
+#include "cx_report.h"
 
 #include <math.h>
 #include <string.h>

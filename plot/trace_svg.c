@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
-#include "cx_wave.h"
+#include "cx_plot_trace.h"
 #include "cx_strbuf.h"
 
 #include <math.h>

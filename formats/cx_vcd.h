@@ -1,6 +1,4 @@
-/* cx_wave: waveforms of a tile for people to look at.
- *
- * cx_vcd_*: an IEEE 1364 value change dump (GTKWave opens it) of real-valued
+/* cx_vcd: an IEEE 1364 value change dump (GTKWave opens it) of real-valued
  * signals (compartment states, dendrite outputs) and 1-bit spike wires.
  * Declare every variable, then feed samples and spikes in time order:
  *
@@ -17,14 +15,9 @@
  * raises its wire at t and lowers it at t + 1 (spikes on consecutive ticks
  * merge into one longer pulse). The file is written as path.tmp and renamed
  * over path by cx_vcd_close, so a crash never leaves half a file at path.
- * Output is deterministic: no $date.
- *
- * cx_svg_*: standalone SVG line plots (stacked or overlaid traces, spike
- * rasters) with nice-number ticks and a legend. Long traces are decimated to
- * min/max per pixel column, so a 1e6-point trace keeps its envelope in a small
- * file. NaN and infinite points are skipped (they break the line). */
-#ifndef CX_WAVE_H
-#define CX_WAVE_H
+ * Output is deterministic: no $date. */
+#ifndef CX_VCD_H
+#define CX_VCD_H
 
 #include "cx_status.h"
 
@@ -34,8 +27,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- VCD ---- */
 
 typedef struct cx_vcd cx_vcd;
 
@@ -65,35 +56,6 @@ void cx_vcd_discard(cx_vcd *vcd);
  * two, ... out must hold CX_VCD_ID_MAX bytes. */
 enum { CX_VCD_ID_MAX = 8 };
 void cx_vcd_id(size_t i, char out[CX_VCD_ID_MAX]);
-
-/* ---- SVG ---- */
-
-typedef enum {
-    CX_SVG_OVERLAY = 0, /* one panel, one y axis, a legend */
-    CX_SVG_STACKED      /* one panel per trace, each with its own y axis */
-} cx_svg_layout;
-
-/* Zero-initialized options are the defaults. */
-typedef struct {
-    cx_svg_layout layout;
-    int width_px;        /* 0: 800 */
-    int height_px;       /* 0: 480 overlaid, 60 + 140 per trace stacked */
-    double y_min, y_max; /* y range when y_min < y_max (every panel); else from the data */
-} cx_svg_options;
-
-/* Traces y[k][i] over the shared abscissa t[i], i < n_points. names may be
- * NULL ("trace k"); opts may be NULL. */
-cx_status cx_svg_plot_traces(const char *path, const char *title, const char *x_label,
-                             const char *y_label, size_t n_traces, const char *const *names,
-                             const double *t, const double *const *y, size_t n_points,
-                             const cx_svg_options *opts);
-
-/* Spike raster: event i at time t[i] on row row[i] < n_rows, drawn as a tick.
- * row_names may be NULL (rows are numbered); opts may be NULL (y_min/y_max
- * unused). Events in one pixel of one row are drawn once. */
-cx_status cx_svg_plot_raster(const char *path, const char *title, const char *x_label,
-                             size_t n_rows, const char *const *row_names, const double *t,
-                             const size_t *row, size_t n_events, const cx_svg_options *opts);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
-/* Boards: per-chip routes, chip links, conservative synchronization over
- * MPI ranks, and the gathers that make every rank see the same results
- * (see cx_exec.h). */
+/* The board layer of the executor: per-chip routes, chip links,
+ * conservative synchronization over MPI ranks, and the gathers that make
+ * every rank see the same results (see cx_exec.h). Uses the spike queues
+ * (exec_spikes.c) and the routers; never the chip layer. */
 #define _POSIX_C_SOURCE 200809L
 #include "exec_internal.h"
 
@@ -10,11 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int chip_of_tile(const cx_exec *e, int k)
-{
-    return e->p->tiles[k].chip;
-}
 
 static int port_endpoint(const cx_exec *e, int link, int chip)
 {
@@ -120,22 +116,6 @@ cx_status cx_exec_board_setup(cx_exec *e)
     return st;
 }
 
-void cx_exec_relay_out(cx_exec *e, int c, int h, uint32_t key, uint64_t origin, uint64_t arrival,
-                       uint64_t tag)
-{
-    int l = e->port_link[c * (int)e->chip.router.n_hosts + h];
-    if (l < 0) return; /* no link at that port: routes never send there */
-    if (!CX_GROW(e->relays, e->cap_relays, e->n_relays + 1))
-        abort(); /* a sink cannot report; out of memory here is fatal */
-    e->relays[e->n_relays++] = (cx_relay){.key = key,
-                                          .link = l,
-                                          .from_chip = c,
-                                          .seq = e->seq[c]++,
-                                          .port_cycle = arrival,
-                                          .origin = origin,
-                                          .tag = tag};
-}
-
 static int relay_cmp(const void *a, const void *b)
 {
     const cx_relay *x = a, *y = b;
@@ -223,16 +203,6 @@ cx_status cx_exec_advance(cx_exec *e, uint64_t end_cycle)
         e->stats.sync_windows++;
         CX_TRY(exchange_relays(e));
     }
-}
-
-cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int route, double value, double due_ms,
-                              double gen_ms)
-{
-    if (!CX_GROW(e->remote, e->cap_remote, e->n_remote + 1))
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
-    e->remote[e->n_remote++] =
-        (cx_remote_spike){route, from_chip, e->seq[from_chip]++, value, due_ms, gen_ms};
-    return CX_OK;
 }
 
 static int remote_cmp(const void *a, const void *b)

@@ -1,6 +1,8 @@
-/* The executor's state, shared by exec.c (tiles, host, routes) and
- * exec_board.c (chip links, synchronization windows, gathers over ranks).
- * Not a public header. */
+/* The executor's state and its layers, not a public header. From the top:
+ * exec.c (allocation, the sample loop, statistics) uses the chip layer
+ * exec_chip.c (tiles, routers, host port) and the board layer exec_board.c
+ * (chip links, synchronization windows, gathers over ranks); both use the
+ * spike queues of exec_spikes.c, which use neither. */
 #ifndef CX_EXEC_INTERNAL_H
 #define CX_EXEC_INTERNAL_H
 
@@ -99,22 +101,61 @@ enum {
     CX_CHIP_STATS
 };
 
-/* exec_board.c */
+static inline int chip_of_tile(const cx_exec *e, int k)
+{
+    return e->p->tiles[k].chip;
+}
+
+/* ---- exec_spikes.c: the spike queues (the lowest layer) ---- */
+cx_status cx_exec_spikes_setup(cx_exec *e);
+void cx_exec_spikes_free(struct cx_exec_fast *f);
+/* Fast kernel: keeps a spike of a route for this rank's tiles to pull
+ * before their next step (nothing when it reaches none of them). */
+cx_status cx_exec_keep_sent(cx_exec *e, int route, double value, double due_ms, double gen_ms);
+/* Router: a spike delivered to program tile k, applied before its next step. */
+void cx_exec_arrived(cx_exec *e, int k, uint32_t key, double value, double due_ms,
+                     double arrival_ms);
+/* Forgets undelivered arrivals (a new sample). */
+void cx_exec_drop_arrived(cx_exec *e);
+/* Delivers what reached program tile k this round (arrivals or route slots). */
+void cx_exec_pull(cx_exec *e, int k);
+/* Ends a round of sends: every tile has pulled its spikes. */
+void cx_exec_end_round(cx_exec *e);
+/* A packet that reached chip c's link port h: queued for the board layer. */
+void cx_exec_relay_out(cx_exec *e, int c, int h, uint32_t key, uint64_t origin, uint64_t arrival,
+                       uint64_t tag);
+/* Fast kernel: a spike of a route emitted on from_chip (-1: the host), kept
+ * for this rank's tiles and queued for those of other ranks (exchanged by
+ * cx_exec_remote_flush after the step). */
+cx_status cx_exec_send_fast(cx_exec *e, int from_chip, int route, double value, double due_ms,
+                            double gen_ms);
+
+/* ---- exec_chip.c: tiles, routers and host port of the chips ---- */
+cx_status cx_exec_check_layout(const cx_exec *e);
+cx_status cx_exec_alloc_tiles(cx_exec *e);
+cx_status cx_exec_alloc_routers(cx_exec *e);
+cx_status cx_exec_setup_routes(cx_exec *e);
+/* Router cycle of a model time on the router timeline. */
+uint64_t cx_exec_cycle_at(const cx_exec *e, double model_ms);
+/* Sends the host input of one step (x_t [n_inputs]) emitted at gen_ms. */
+cx_status cx_exec_send_inputs(cx_exec *e, const double *x_t, double gen_ms);
+/* Every simulated tile takes the spikes that reached it, then steps. */
+void cx_exec_step_tiles(cx_exec *e);
+/* One chip: y = bias + readouts; boards: per-chip partial sums. */
+void cx_exec_outputs(const cx_exec *e, double *y, double *partial);
+void cx_exec_probes(const cx_exec *e, double *const *rec, int t);
+void cx_exec_track(cx_exec *e);
+/* Sends the soma spikes of the step that ended at gen_ms. */
+cx_status cx_exec_emit(cx_exec *e, double gen_ms);
+void cx_exec_add_tile_stats(cx_tile_stats *a, const cx_tile_stats *b);
+
+/* ---- exec_board.c: chip links, windows and ranks ---- */
 cx_status cx_exec_board_setup(cx_exec *e);
 /* Runs every owned router to end_cycle, chip links included. */
 cx_status cx_exec_advance(cx_exec *e, uint64_t end_cycle);
-/* A packet that reached chip c's link port h. */
-void cx_exec_relay_out(cx_exec *e, int c, int h, uint32_t key, uint64_t origin, uint64_t arrival,
-                       uint64_t tag);
-/* Fast kernel: queues a spike for the tiles of other ranks; the flush after
- * a step exchanges the queues over ranks and keeps each spike for the tiles
- * of this rank (cx_exec_keep_sent). */
-cx_status cx_exec_remote_push(cx_exec *e, int from_chip, int route, double value, double due_ms,
-                              double gen_ms);
+/* Exchanges the queued remote spikes over ranks and keeps each for the
+ * tiles of this rank. */
 cx_status cx_exec_remote_flush(cx_exec *e);
-/* exec.c, fast kernel: keeps a spike of a route for this rank's tiles to pull
- * before their next step (nothing when it reaches none of them). */
-cx_status cx_exec_keep_sent(cx_exec *e, int route, double value, double due_ms, double gen_ms);
 /* Gathers, over ranks, the per-chip rows [n_chips][m] each rank filled for
  * its own chips; every rank ends with all rows. */
 cx_status cx_exec_gather_chips(cx_exec *e, double *rows, size_t m);
