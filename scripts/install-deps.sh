@@ -12,6 +12,7 @@ packages=(
   libmetis-dev     # graph partitioning (placement of multi-neuron models)
   libopenmpi-dev openmpi-bin  # multi-rank sweeps and board runs (mpirun)
   valgrind         # scripts/valgrind.sh
+  python3          # tools/deps.py (the module dependency check), tools/readme_examples.py
 )
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: the release build, then again under ASan + UBSan.
+# The whole test suite: the release build, then again under ASan + UBSan
+# (ctest includes the module dependency check, tools/deps.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/build.sh" release

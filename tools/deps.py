@@ -13,7 +13,7 @@ header, finds the folder that owns each included header, and reports:
 It prints the allowed direction per module and what each one really uses,
 and exits 1 when anything is wrong.
 
-usage: tools/deps.py [--objects BUILD_DIR] [--quiet]
+usage: tools/deps.py [--objects BUILD_DIR] [--root DIR] [--quiet]
 """
 import argparse
 import os
@@ -168,8 +168,10 @@ def call_check(errors, build, quiet):
         d = os.path.join(build, m)
         for dirpath, _, fs in os.walk(d):
             for f in fs:
-                if f.endswith(".o") and "CMakeFiles/cortile" in dirpath:
-                    src = f[:-2]  # x.c.o -> x.c
+                src = f[:-2]  # x.c.o -> x.c
+                # objects of deleted sources stay in a build folder: skip them
+                if (f.endswith(".o") and "CMakeFiles/cortile" in dirpath and
+                        os.path.exists(os.path.join(ROOT, m, src))):
                     objs[f"{m}/{src}"] = os.path.join(dirpath, f)
     if not objs:
         errors.append(f"--objects {build}: no module objects found (build first)")
@@ -201,7 +203,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--objects", metavar="BUILD_DIR")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--root", help="the tree to check (default: this repository)")
     a = ap.parse_args()
+    global ROOT
+    if a.root:
+        ROOT = os.path.abspath(a.root)
     errors = []
     include_check(errors, a.quiet)
     if a.objects:
