@@ -1,9 +1,14 @@
-/* The tile's private layout, shared by tile_build.c and tile_step.c. */
+/* The tile's private layout and the functions its sources share: tile_check.c,
+ * tile_bus.c and tile_build.c build a tile, tile_step.c steps it. */
 #ifndef CX_TILE_INTERNAL_H
 #define CX_TILE_INTERNAL_H
 
 #include "cx_rng.h"
 #include "cx_tile.h"
+
+#define CX_TWO_PI 6.283185307179586476925
+
+enum { CX_TILE_MAX_STAGES = 64 }; /* stages of compartments and dendrites */
 
 /* Sparse weighted reads of the signal bus: rows of (bus index, weight). */
 typedef struct {
@@ -145,5 +150,19 @@ static inline uint64_t cx_tile_src_hash(const cx_tile *t, uint32_t key)
 {
     return ((uint64_t)key * 0x9e3779b97f4a7c15ull) >> t->src_shift;
 }
+
+/* tile_check.c: the netlist against the chip's resources and ranges. */
+cx_status cx_tile_check_netlist(const cx_chip_config *chip, const cx_tile_netlist *net);
+size_t cx_tile_dendrite_outputs(const cx_tile_netlist *net);
+
+/* tile_bus.c: memory and the signal bus. */
+/* All tile arrays are zeroed allocations; a failure frees via cx_tile_free. */
+void *cx_tile_zalloc(size_t n, size_t size, int *failed);
+/* The bus slot of a signal (after cx_tile_build_delays and the stage order). */
+cx_status cx_tile_bus_index(cx_tile *t, const cx_tile_sig *s, size_t *out);
+cx_status cx_tile_build_delays(cx_tile *t, const cx_tile_netlist *net, int *failed);
+cx_status cx_tile_build_comp_inputs(cx_tile *t, const cx_tile_netlist *net, int *failed);
+cx_status cx_tile_build_somas_readouts(cx_tile *t, const cx_chip_config *chip,
+                                       const cx_tile_netlist *net, int *failed);
 
 #endif
