@@ -84,6 +84,40 @@ int cx_test_cli(const char *args, char **out, char **err)
     return WEXITSTATUS(rc);
 }
 
+void cx_test_refused(const char *what, const char *args, int want_rc, const char *keep,
+                     const char *const *fragments)
+{
+    uint8_t *before = NULL;
+    size_t n_before = 0;
+    int existed = keep && cx_read_file(keep, &before, &n_before) == CX_OK;
+    char *err = NULL;
+    int rc = cx_test_cli(args, NULL, &err);
+    ck_assert_msg(rc == want_rc, "%s: exit %d (want %d): %s", what, rc, want_rc, err);
+    ck_assert_msg(!strstr(err, "Sanitizer") && !strstr(err, "runtime error"),
+                  "%s: sanitizer report: %s", what, err);
+    size_t lines = 0;
+    for (const char *c = err; *c; c++)
+        lines += *c == '\n';
+    size_t want_lines = want_rc == 2 ? 2 : 1;
+    ck_assert_msg(lines == want_lines && err[strlen(err) - 1] == '\n',
+                  "%s: want %zu line(s) on stderr, got '%s'", what, want_lines, err);
+    for (size_t i = 0; fragments && fragments[i]; i++)
+        ck_assert_msg(strstr(err, fragments[i]), "%s: stderr '%s' lacks '%s'", what, err,
+                      fragments[i]);
+    if (keep) {
+        uint8_t *after = NULL;
+        size_t n_after = 0;
+        int exists = cx_read_file(keep, &after, &n_after) == CX_OK;
+        ck_assert_msg(exists == existed, "%s: %s was %s", what, keep,
+                      existed ? "removed" : "created");
+        ck_assert_msg(!existed || (n_after == n_before && !memcmp(after, before, n_before)),
+                      "%s: %s was changed", what, keep);
+        free(after);
+    }
+    free(before);
+    free(err);
+}
+
 void cx_test_write(const char *path, const void *data, size_t n)
 {
     FILE *fp = fopen(path, "wb");

@@ -24,6 +24,14 @@ int cx_test_cli(const char *args, char **out, char **err);
  * is printed, naming `what`). */
 const char *cx_test_mpirun(const char *what);
 
+/* Runs `cortile ARGS` and asserts a refusal: exit code want_rc; stderr one
+ * line (exit 2: the usage line and its "Try ... --help" hint) holding every
+ * fragment of the NULL-terminated list, and no sanitizer report; and, when
+ * keep is not NULL, the file at keep left as it was before the run (or still
+ * absent). `what` names the case in failure messages. */
+void cx_test_refused(const char *what, const char *args, int want_rc, const char *keep,
+                     const char *const *fragments);
+
 /* Writes bytes to a file (test fixtures). */
 void cx_test_write(const char *path, const void *data, size_t n);
 /* A whole file, NUL-terminated (caller frees); *n (optional) gets its size.
