@@ -4,7 +4,9 @@
 
 #include "cx_noc.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 typedef struct {
     uint8_t type;
@@ -114,5 +116,101 @@ uint32_t route_find(const cx_noc *n, uint32_t key);
 /* Output mask of route r at router node (0 when the tree does not pass it). */
 unsigned route_tree_mask(const cx_noc *n, uint32_t r, int node);
 void cx_noc_rng_seed(uint64_t *s, uint64_t seed, uint64_t stream);
+
+#define NONE32 0xffffffffu /* no packet, no route */
+
+/* Helpers of the cycle engine that the other files share; static inline so
+ * that the engine, which calls them per packet, can still inline them. */
+
+static inline void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) abort(); /* growth of the hot state; an out-of-memory here is not recoverable */
+    return q;
+}
+
+static inline int heap_less(const cx_noc_gen *x, const cx_noc_gen *y)
+{
+    return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+}
+
+static inline void heap_push(cx_noc *n, uint64_t t, int e)
+{
+    if (n->heap_n == n->heap_cap) {
+        n->heap_cap = n->heap_cap ? 2 * n->heap_cap : 64;
+        n->heap = xrealloc(n->heap, n->heap_cap * sizeof *n->heap);
+    }
+    cx_noc_gen g = {.t = t, .seq = n->heap_seq++, .e = e};
+    size_t i = n->heap_n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!heap_less(&g, &n->heap[p])) break;
+        n->heap[i] = n->heap[p];
+        i = p;
+    }
+    n->heap[i] = g;
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256** */
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return r;
+}
+
+static inline uint32_t rng_below(uint64_t *s, uint32_t m)
+{
+    return (uint32_t)(((rng_next(s) >> 32) * (uint64_t)m) >> 32);
+}
+
+/* Draws the cycle and destination of the next packet: Bernoulli trials from
+ * cycle `from` on, so the first success comes gap - 1 cycles after it. */
+static inline void gen_draw(const cx_noc *n, uint64_t *s, int e, uint64_t from, uint64_t *t,
+                            int *dst)
+{
+    const cx_noc_traffic *tr = &n->traffic;
+    uint64_t gap = 1;
+    if (tr->rate < 1) {
+        double u = (double)((rng_next(s) >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+        double g = floor(log(u) / n->log1m_rate);
+        gap = g < 0x1.0p62 ? 1 + (uint64_t)g : (1ULL << 62);
+    }
+    *t = from + gap - 1 >= tr->end_cycle ? CX_NOC_NEVER : from + gap - 1;
+    int nodes = n->nodes, w = n->cfg.width;
+    if (tr->pattern == CX_NOC_TRAFFIC_TRANSPOSE) {
+        *dst = (e % w) * w + e / w;
+        return;
+    }
+    if (tr->pattern == CX_NOC_TRAFFIC_MULTICAST) {
+        *dst = -1;
+        return;
+    }
+    if (tr->pattern == CX_NOC_TRAFFIC_HOTSPOT) {
+        int hot = tr->hotspot_y * w + tr->hotspot_x;
+        double u = (double)(rng_next(s) >> 11) * 0x1.0p-53;
+        if (u < tr->hotspot_fraction && hot != e) {
+            *dst = hot;
+            return;
+        }
+    }
+    int d = (int)rng_below(s, (uint32_t)(nodes - 1)); /* uniform over the other tiles */
+    *dst = d >= e ? d + 1 : d;
+}
+
+static inline void gen_next(cx_noc *n, int e, uint64_t from)
+{
+    gen_draw(n, n->gen_rng + 4 * (size_t)e, e, from, &n->gen_t[e], &n->gen_dst[e]);
+}
 
 #endif

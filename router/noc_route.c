@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE32 0xffffffffu
-
 static uint64_t hash64(uint64_t x)
 {
     x ^= x >> 33;
