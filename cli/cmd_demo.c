@@ -19,13 +19,9 @@ static const char help[] =
     "\n"
     "  --out DIR   where to write the program and outputs (default: cortile-demo)\n"
     "\n"
-    "The bundled data is found through $CORTILE_DATA_DIR, else the source tree.\n";
-
-const char *cx_cli_data_dir(void)
-{
-    const char *env = getenv("CORTILE_DATA_DIR");
-    return env && *env ? env : CORTILE_DATA_DIR;
-}
+    "The bundled data (data/ and configs/) is found through $CORTILE_DATA_DIR, else\n"
+    "beside the executable: the checkout it was built in (build/cli/cortile ->\n"
+    "data/), or the install prefix (bin/cortile -> share/cortile/data/).\n";
 
 int cx_cmd_demo(int argc, char **argv)
 {
@@ -46,6 +42,17 @@ int cx_cmd_demo(int argc, char **argv)
     if (optind != argc) return cx_cli_usage("demo", "unexpected argument '%s'", argv[optind]);
     mkdir(out_dir, 0755);
     const char *data = cx_cli_data_dir();
+    const char *env = getenv("CORTILE_DATA_DIR");
+    if (!data && env && *env)
+        return cx_cli_error("demo", cx_fail(CX_ERR_MISSING,
+                                            "CORTILE_DATA_DIR '%s': no bundled data there (it "
+                                            "needs glifr/lmnist_glifr_lheta/config.json)",
+                                            env));
+    if (!data)
+        return cx_cli_error("demo", cx_fail(CX_ERR_MISSING,
+                                            "cannot find the bundled data beside this executable; "
+                                            "set CORTILE_DATA_DIR to the data/ folder of a cortile "
+                                            "checkout"));
     char *model = cx_path_join(data, "glifr/lmnist_glifr_lheta");
     char *input = cx_path_join(data, "glifr/lmnist_glifr_lheta/traces.safetensors");
     char *prog = cx_path_join(out_dir, "lmnist.yaml");

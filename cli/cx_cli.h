@@ -36,7 +36,9 @@ int cx_cmd_synth(int argc, char **argv);
 cx_status cx_reference_mnist(const char *dir, const cx_glifr_model *m, long limit, long *samples,
                              long *correct, double *seconds);
 
-/* Folder of the bundled fixtures ($CORTILE_DATA_DIR or the source tree's data/). */
+/* Folder of the bundled fixtures: $CORTILE_DATA_DIR, else found beside the
+ * executable (the checkout it runs from, then the install prefix), else the
+ * source tree it was built from; NULL when none holds them. */
 const char *cx_cli_data_dir(void);
 
 /* Prints "cortile CMD: message" for the last error and returns the exit code. */
