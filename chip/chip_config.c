@@ -42,7 +42,17 @@ const char *cx_chip_activation_name(cx_chip_activation act)
 
 /* ------------------------------------------------------------ schema */
 
-typedef enum { F_STR, F_DBL, F_INT, F_BOOL, F_ENUM, F_ACTS, F_HOSTS } field_kind;
+typedef enum {
+    F_STR,
+    F_DBL,
+    F_INT,
+    F_BOOL,
+    F_ENUM,
+    F_ACTS,
+    F_HOSTS,
+    F_DEAD_TILES,
+    F_DEAD_LINKS
+} field_kind;
 
 typedef struct {
     const char *path;
@@ -67,6 +77,8 @@ typedef struct {
 #define OPT_DBL(p, m, r) FIELD(p, F_DBL, m, NULL, 1, r)
 #define INT(p, m, r) FIELD(p, F_INT, m, NULL, 0, r)
 #define BOOL(p, m) FIELD(p, F_BOOL, m, NULL, 0, ANY)
+#define OPT_INT(p, m, r) FIELD(p, F_INT, m, NULL, 1, r)
+#define OPT_BOOL(p, m) FIELD(p, F_BOOL, m, NULL, 1, ANY)
 #define ENUM(p, m, nm) FIELD(p, F_ENUM, m, nm, 0, ANY)
 /* clang-format on */
 
@@ -149,6 +161,12 @@ static const field FIELDS[] = {
     DBL("energy.adc_conversion_pj", energy.adc_conversion_pj, GE(0)),
     DBL("energy.spike_encode_pj", energy.spike_encode_pj, GE(0)),
     DBL("energy.tile_static_uw", energy.tile_static_uw, GE(0)),
+    FIELD("defects.tiles", F_DEAD_TILES, defects.tiles, NULL, 1, ANY),
+    FIELD("defects.links", F_DEAD_LINKS, defects.links, NULL, 1, ANY),
+    OPT_INT("defects.random.seed", defects.random.seed, IN(0, INT_CAP)),
+    OPT_DBL("defects.random.tiles", defects.random.tiles, IN(0, 1)),
+    OPT_DBL("defects.random.links", defects.random.links, IN(0, 1)),
+    OPT_BOOL("defects.remap", defects.remap),
 };
 enum { NFIELDS = sizeof FIELDS / sizeof FIELDS[0] };
 
@@ -279,6 +297,68 @@ static cx_status read_hosts(const cx_yaml_node *root, const field *f, cx_chip_co
     return CX_OK;
 }
 
+static const char *const DIRS[] = {"N", "E", "S", "W", NULL};
+
+/* One {x, y} of the mesh (mesh.* read first). */
+static cx_status read_xy(const cx_yaml_node *n, const cx_chip_config *cfg, long *x, long *y)
+{
+    CX_TRY(cx_yaml_get_long(n, "x", NULL, CX_YAML_BETWEEN(0, cfg->mesh.width - 1), x));
+    return cx_yaml_get_long(n, "y", NULL, CX_YAML_BETWEEN(0, cfg->mesh.height - 1), y);
+}
+
+/* defects.tiles: [{x, y}, ...], each tile once. */
+static cx_status read_dead_tiles(const cx_yaml_node *seq, cx_chip_config *cfg)
+{
+    CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
+    cfg->defects.tiles = calloc(seq->n + 1, sizeof *cfg->defects.tiles);
+    if (!cfg->defects.tiles) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    static const char *const keys[] = {"x", "y", NULL};
+    for (size_t i = 0; i < seq->n; i++) {
+        const cx_yaml_node *t = seq->items[i];
+        long x, y;
+        CX_TRY(cx_yaml_check_keys(t, keys));
+        CX_TRY(read_xy(t, cfg, &x, &y));
+        for (size_t j = 0; j < i; j++)
+            if (cfg->defects.tiles[j].x == x && cfg->defects.tiles[j].y == y)
+                return cx_yaml_fail(CX_ERR_VALUE, t, "tile (%ld, %ld) is listed twice", x, y);
+        cfg->defects.tiles[i] = (cx_chip_xy){(int)x, (int)y};
+        cfg->defects.n_tiles = i + 1;
+    }
+    return CX_OK;
+}
+
+/* defects.links: [{x, y, dir}, ...]: the link must lie inside the mesh. */
+static cx_status read_dead_links(const cx_yaml_node *seq, cx_chip_config *cfg)
+{
+    CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
+    cfg->defects.links = calloc(seq->n + 1, sizeof *cfg->defects.links);
+    if (!cfg->defects.links) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    static const char *const keys[] = {"x", "y", "dir", NULL};
+    static const int dx[] = {0, 1, 0, -1}, dy[] = {-1, 0, 1, 0};
+    for (size_t i = 0; i < seq->n; i++) {
+        const cx_yaml_node *l = seq->items[i], *d;
+        long x, y;
+        int dir = 0;
+        CX_TRY(cx_yaml_check_keys(l, keys));
+        CX_TRY(read_xy(l, cfg, &x, &y));
+        CX_TRY(cx_yaml_at(l, "dir", &d));
+        CX_TRY(name_index(d, DIRS, &dir));
+        long nx = x + dx[dir], ny = y + dy[dir];
+        if (nx < 0 || nx >= cfg->mesh.width || ny < 0 || ny >= cfg->mesh.height)
+            return cx_yaml_fail(CX_ERR_VALUE, l,
+                                "no link leaves (%ld, %ld) towards %s: the mesh ends there", x, y,
+                                DIRS[dir]);
+        cfg->defects.links[i] = (cx_chip_link){(int)x, (int)y, (cx_chip_dir)dir};
+        cfg->defects.n_links = i + 1;
+    }
+    return CX_OK;
+}
+
+const char *cx_chip_dir_name(cx_chip_dir d)
+{
+    return DIRS[d];
+}
+
 static cx_status read_field(const cx_yaml_node *root, const field *f, cx_chip_config *cfg)
 {
     const cx_yaml_range *r = f->range.flags ? &f->range : NULL;
@@ -314,6 +394,10 @@ static cx_status read_field(const cx_yaml_node *root, const field *f, cx_chip_co
         return read_activations(root, f, at(cfg, f));
     case F_HOSTS:
         return read_hosts(root, f, cfg);
+    case F_DEAD_TILES:
+        return read_dead_tiles(n, cfg);
+    case F_DEAD_LINKS:
+        return read_dead_links(n, cfg);
     }
     return CX_OK;
 }
@@ -408,12 +492,15 @@ void cx_chip_free(cx_chip_config *cfg)
     free(cfg->name);
     free(cfg->description);
     free(cfg->router.hosts);
+    free(cfg->defects.tiles);
+    free(cfg->defects.links);
     memset(cfg, 0, sizeof *cfg);
 }
 
 cx_status cx_chip_from_yaml(const cx_yaml_node *root, cx_chip_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->defects.remap = 1; /* the default when the section or the key is absent */
     cx_status st = check_keys(root);
     for (int i = 0; i < NFIELDS && st == CX_OK; i++)
         st = read_field(root, &FIELDS[i], cfg);
@@ -475,7 +562,8 @@ cJSON *cx_chip_to_json(const cx_chip_config *cfg)
         const field *f = &FIELDS[i];
         const char *leaf;
         cJSON *obj = json_parent(root, f->path, &leaf);
-        if (f->optional && f->kind == F_DBL && thermal_absent(cfg, f->path)) {
+        if (f->optional && f->kind == F_DBL && !strncmp(f->path, "noise.thermal.", 14) &&
+            thermal_absent(cfg, f->path)) {
             cJSON_AddNullToObject(obj, leaf);
             continue;
         }
@@ -509,6 +597,27 @@ cJSON *cx_chip_to_json(const cx_chip_config *cfg)
                 cJSON_AddNumberToObject(h, "x", cfg->router.hosts[k].x);
                 cJSON_AddNumberToObject(h, "y", cfg->router.hosts[k].y);
                 cJSON_AddItemToArray(arr, h);
+            }
+            break;
+        }
+        case F_DEAD_TILES: {
+            cJSON *arr = cJSON_AddArrayToObject(obj, leaf);
+            for (size_t k = 0; k < cfg->defects.n_tiles; k++) {
+                cJSON *t = cJSON_CreateObject();
+                cJSON_AddNumberToObject(t, "x", cfg->defects.tiles[k].x);
+                cJSON_AddNumberToObject(t, "y", cfg->defects.tiles[k].y);
+                cJSON_AddItemToArray(arr, t);
+            }
+            break;
+        }
+        case F_DEAD_LINKS: {
+            cJSON *arr = cJSON_AddArrayToObject(obj, leaf);
+            for (size_t k = 0; k < cfg->defects.n_links; k++) {
+                cJSON *l = cJSON_CreateObject();
+                cJSON_AddNumberToObject(l, "x", cfg->defects.links[k].x);
+                cJSON_AddNumberToObject(l, "y", cfg->defects.links[k].y);
+                cJSON_AddStringToObject(l, "dir", DIRS[cfg->defects.links[k].dir]);
+                cJSON_AddItemToArray(arr, l);
             }
             break;
         }

@@ -88,6 +88,7 @@ cx_status cx_chip_config_default(cx_chip_config *cfg)
                 .spike_encode_pj = 1,
                 .tile_static_uw = 50,
             },
+        .defects = {.remap = 1},
     };
     cfg->name = strdup("default");
     cfg->description =

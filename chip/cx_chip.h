@@ -50,6 +50,15 @@ typedef struct {
     int x, y;
 } cx_chip_xy;
 
+/* Directions of a mesh link, leaving a router. */
+typedef enum { CX_CHIP_DIR_N, CX_CHIP_DIR_E, CX_CHIP_DIR_S, CX_CHIP_DIR_W } cx_chip_dir;
+
+/* A mesh link named by one end and its direction (both directions die together). */
+typedef struct {
+    int x, y;
+    cx_chip_dir dir;
+} cx_chip_link;
+
 typedef struct {
     char *name;
     char *description;
@@ -143,6 +152,20 @@ typedef struct {
         double spike_encode_pj;
         double tile_static_uw;
     } energy;
+    /* What does not work on this die (optional section, chip_defects.c): dead
+     * tiles (their analog core; the router still forwards) and dead mesh
+     * links, listed and drawn at random, and whether the compiler maps
+     * around them. */
+    struct {
+        size_t n_tiles, n_links;
+        cx_chip_xy *tiles;
+        cx_chip_link *links;
+        struct {
+            int seed;
+            double tiles, links; /* probability that a tile / a link is dead */
+        } random;
+        int remap; /* 1: place and route around defects; 0: ignore them (they still fail) */
+    } defects;
 } cx_chip_config;
 
 /* The built-in chip; equal to configs/chips/default.yaml. Free with cx_chip_free. */
@@ -160,6 +183,24 @@ cJSON *cx_chip_to_json(const cx_chip_config *cfg);
 
 const char *cx_chip_mode_name(cx_chip_mode mode);
 const char *cx_chip_activation_name(cx_chip_activation act);
+
+/* ---- defects (chip_defects.c) ---- */
+
+/* The defects of a chip, listed and drawn together: dead_tile[node] and
+ * dead_link[node] (bit d: the link leaving node in direction d), node = y *
+ * width + x. Random draws are counter based on (random.seed, node, kind),
+ * so a map is the same on every rank and run. */
+typedef struct {
+    int width, height;
+    unsigned char *dead_tile, *dead_link;
+    int n_dead_tiles, n_dead_links; /* links counted once */
+} cx_chip_defect_map;
+
+cx_status cx_chip_defects(const cx_chip_config *cfg, cx_chip_defect_map *out);
+void cx_chip_defects_free(cx_chip_defect_map *m);
+/* 1 when the chip lists or draws any defect. */
+int cx_chip_has_defects(const cx_chip_config *cfg);
+const char *cx_chip_dir_name(cx_chip_dir d);
 
 /* ---- derived quantities (chip_derived.c) ---- */
 

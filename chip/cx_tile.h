@@ -206,6 +206,9 @@ long cx_tile_source_run(const cx_tile *t, uint32_t source);
 void cx_tile_deliver_run(cx_tile *t, long run, double value, double due_ms, double arrival_ms);
 /* One model step. */
 void cx_tile_step(cx_tile *t);
+/* Makes the tile a dead one (a defect of its analog core): from now on its
+ * states and readouts are 0 and it sends no spike; it keeps counting steps. */
+void cx_tile_set_dead(cx_tile *t);
 
 double cx_tile_time_ms(const cx_tile *t);
 double cx_tile_step_ms(const cx_tile *t);

@@ -135,6 +135,7 @@ struct cx_tile {
 
     tile_csr readout_csr;
     double *readout_bias, *readout;
+    int dead; /* a dead analog core (chip defects): no update, no spike, readouts 0 */
     int adc_on;
 
     cx_rng rng_thermal, rng_flicker, rng_read, rng_encoder;

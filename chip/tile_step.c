@@ -393,9 +393,30 @@ static double past_rate(const cx_tile *t, uint64_t step, uint64_t delay, size_t 
     return t->rate_hist[((step - delay) % t->hist_len) * t->n_somas + soma];
 }
 
+void cx_tile_set_dead(cx_tile *t)
+{
+    t->dead = 1;
+}
+
+/* A dead core: nothing moves, the ADCs read 0. */
+static void step_dead(cx_tile *t)
+{
+    memset(x_plane(t), 0, t->n_comps * sizeof(double));
+    memset(t->v, 0, t->n_comps * sizeof(double));
+    memset(t->readout, 0, t->n_readouts * sizeof(double));
+    if (t->n_somas) memset(t->bus + t->bus_soma, 0, t->n_somas * sizeof(double));
+    t->stats.steps++;
+    t->step_now++;
+    t->user_dirty = 1;
+}
+
 void cx_tile_step(cx_tile *t)
 {
     t->n_spk = 0;
+    if (t->dead) {
+        step_dead(t);
+        return;
+    }
     for (size_t k = 0; k < t->n_delayed; k++) {
         const tile_delayed *d = &t->delayed[k];
         t->bus[d->bus] = past_rate(t, t->step_now, d->delay, d->soma);

@@ -18,7 +18,8 @@ static const char help[] =
     "                       --output PROGRAM.yaml\n"
     "                       [--calibration IN.safetensors|MNIST_DIR] [--calibration-samples N]\n"
     "                       [--tiles N] [--instances N] [--no-budget] [--seed N]\n"
-    "                       [--set KEY=VALUE]... [--report FILE.json] [--json]\n"
+    "                       [--set KEY=VALUE]... [--defects FILE.yaml] [--report FILE.json]\n"
+    "                       [--json]\n"
     "\n"
     "Lowers an ELM/Branch-ELM or GLIFR checkpoint onto the chip's tiles, places\n"
     "multi-neuron models by graph partitioning (METIS), builds the router's multicast\n"
@@ -45,6 +46,9 @@ static const char help[] =
     "  --no-budget              skip the per-source error budget\n"
     "  --seed N                 placement and routing-run seed (default 1)\n"
     "  --set KEY=VALUE          override a chip key (repeatable), validated like the file\n"
+    "  --defects FILE           the chip's defects section from FILE (a YAML mapping\n"
+    "                           'defects:' with tiles, links, random, remap); the compiler\n"
+    "                           places and routes around them unless remap is false\n"
     "  --report FILE            also write the report as JSON\n"
     "  --json                   print the report as JSON instead of text\n";
 
@@ -60,12 +64,13 @@ enum {
     O_NOBUD,
     O_SEED,
     O_SET,
+    O_DEFECTS,
     O_REP,
     O_JSON
 };
 
 typedef struct {
-    const char *model, *chip, *board, *output, *calibration, *report;
+    const char *model, *chip, *board, *output, *calibration, *report, *defects;
     long cal_samples, tiles, chips, instances, seed;
     int budget, json;
     const char **sets;
@@ -85,6 +90,7 @@ static int parse(int argc, char **argv, compile_args *a)
                                          {"no-budget", no_argument, 0, O_NOBUD},
                                          {"seed", required_argument, 0, O_SEED},
                                          {"set", required_argument, 0, O_SET},
+                                         {"defects", required_argument, 0, O_DEFECTS},
                                          {"report", required_argument, 0, O_REP},
                                          {"json", no_argument, 0, O_JSON},
                                          {"help", no_argument, 0, 'h'},
@@ -128,6 +134,9 @@ static int parse(int argc, char **argv, compile_args *a)
         case O_NOBUD:
             a->budget = 0;
             break;
+        case O_DEFECTS:
+            a->defects = optarg;
+            break;
         case O_SET:
             a->sets[a->n_sets++] = optarg;
             break;
@@ -156,12 +165,23 @@ static int parse(int argc, char **argv, compile_args *a)
 }
 
 /* The chip as compiled: its document with the overrides, for `cortile run`. */
-cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, cx_chip_config *chip,
-                           cx_yaml_doc **doc_out)
+cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, const char *defects,
+                           cx_chip_config *chip, cx_yaml_doc **doc_out)
 {
-    cx_yaml_doc *doc;
+    cx_yaml_doc *doc, *over = NULL;
     CX_TRY(cx_yaml_load_file(path, &doc));
     cx_status st = CX_OK;
+    if (defects) {
+        static const char *const keys[] = {"defects", NULL};
+        st = cx_yaml_load_file(defects, &over);
+        if (st == CX_OK) st = cx_yaml_expect(over->root, CX_YAML_MAPPING);
+        if (st == CX_OK) st = cx_yaml_check_keys(over->root, keys);
+        if (st == CX_OK) {
+            st = cx_yaml_graft(doc, "defects", over); /* frees over */
+            over = NULL;
+        }
+        cx_yaml_free(over);
+    }
     for (int i = 0; i < n && st == CX_OK; i++)
         st = cx_yaml_override(doc, sets[i]);
     if (st == CX_OK) st = cx_chip_from_yaml(doc->root, chip);
@@ -238,8 +258,8 @@ static cx_status run(const compile_args *a)
     if (st == CX_OK && a->board) st = cx_board_load(a->board, a->sets, (size_t)a->n_sets, &board);
     /* the chip as compiled (a board's: its file with the overrides) */
     if (st == CX_OK)
-        st =
-            cx_cli_load_chip(a->board ? board.chip_file : a->chip, a->sets, a->n_sets, &chip, &doc);
+        st = cx_cli_load_chip(a->board ? board.chip_file : a->chip, a->sets, a->n_sets, a->defects,
+                              &chip, &doc);
     if (st == CX_OK && a->calibration)
         st =
             cx_cli_load_inputs(a->calibration, m->kind, cx_model_inputs(m), a->cal_samples, &calib);

@@ -18,7 +18,7 @@ static const char help[] =
     "usage: cortile run PROGRAM.yaml (--input IN.safetensors | --mnist DIR) --output "
     "OUT.safetensors\n"
     "                   [--limit N] [--chip CHIP.yaml | --board BOARD.yaml] [--seed N]\n"
-    "                   [--set KEY=VALUE]...\n"
+    "                   [--set KEY=VALUE]... [--defects FILE.yaml]\n"
     "                   [--no-router] [--record] [--report FILE.json] [--heatmap FILE.svg] "
     "[--json]\n"
     "\n"
@@ -45,6 +45,7 @@ static const char help[] =
     "  --board FILE     board description instead of PROGRAM.board.yaml (board programs)\n"
     "  --seed N         chip instance and noise seed (default 1)\n"
     "  --set KEY=VALUE  override a chip key (repeatable), validated like the file\n"
+    "  --defects FILE   run on a die with the defects section of FILE instead\n"
     "  --no-router      deliver spikes at their due time (the fast kernel)\n"
     "  --record         also write the model's states ('S', 'V', 'I_asc' / 'memory_m', ...)\n"
     "  --report FILE    write the run report as JSON\n"
@@ -60,6 +61,7 @@ enum {
     O_BOARD,
     O_SEED,
     O_SET,
+    O_DEFECTS,
     O_NOR,
     O_REC,
     O_REP,
@@ -68,7 +70,7 @@ enum {
 };
 
 typedef struct {
-    const char *program, *input, *mnist, *output, *chip, *board, *report, *heatmap;
+    const char *program, *input, *mnist, *output, *chip, *board, *report, *heatmap, *defects;
     long limit, seed;
     int router, record, json;
     const char **sets;
@@ -85,6 +87,7 @@ static int parse(int argc, char **argv, run_args *a)
                                          {"board", required_argument, 0, O_BOARD},
                                          {"seed", required_argument, 0, O_SEED},
                                          {"set", required_argument, 0, O_SET},
+                                         {"defects", required_argument, 0, O_DEFECTS},
                                          {"no-router", no_argument, 0, O_NOR},
                                          {"record", no_argument, 0, O_REC},
                                          {"report", required_argument, 0, O_REP},
@@ -119,6 +122,9 @@ static int parse(int argc, char **argv, run_args *a)
             break;
         case O_SEED:
             num = &a->seed;
+            break;
+        case O_DEFECTS:
+            a->defects = optarg;
             break;
         case O_SET:
             a->sets[a->n_sets++] = optarg;
@@ -259,6 +265,8 @@ static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_
     cx_progress_finish(&prog);
     if (st == CX_OK) {
         const cx_exec_stats *s = cx_exec_get_stats(e);
+        cJSON *df = cx_report_defects(chip, p, e);
+        if (df) cJSON_AddItemToObject(rep, "defects", df);
         cJSON_AddItemToObject(rep, "routing", cx_report_routing(e, chip, p->step_ms));
         cJSON_AddItemToObject(rep, "energy", cx_report_energy(e));
         cJSON *sj = cJSON_AddObjectToObject(rep, "run");
@@ -304,7 +312,8 @@ static cx_status run(const run_args *a)
     }
     if (st == CX_OK)
         st = bp ? cx_chip_load(board.chip_file, a->sets, (size_t)a->n_sets, &chip)
-                : cx_cli_load_chip(a->chip ? a->chip : chip_path, a->sets, a->n_sets, &chip, NULL);
+                : cx_cli_load_chip(a->chip ? a->chip : chip_path, a->sets, a->n_sets, a->defects,
+                                   &chip, NULL);
     if (st == CX_OK)
         st = a->mnist ? cx_cli_load_inputs(a->mnist, p->kind, p->n_inputs, a->limit, &in)
                       : cx_inputs_load(a->input, p->kind, p->n_inputs, a->limit, &in);

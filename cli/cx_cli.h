@@ -47,9 +47,11 @@ int cx_cli_error(const char *cmd, cx_status st);
 int cx_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a JSON document to stdout (pretty) and frees it. */
 void cx_cli_print_json(cJSON *doc);
-/* A chip file with "key=value" overrides; *doc (optional) keeps the document. */
-cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, cx_chip_config *chip,
-                           cx_yaml_doc **doc);
+/* A chip file, its defects section replaced by that of the YAML file
+ * `defects` (NULL: none; --defects), then "key=value" overrides; *doc
+ * (optional) keeps the document. */
+cx_status cx_cli_load_chip(const char *path, const char *const *sets, int n, const char *defects,
+                           cx_chip_config *chip, cx_yaml_doc **doc);
 /* PROGRAM.yaml -> PROGRAM<suffix> (malloc'd). */
 char *cx_cli_program_sibling(const char *program, const char *suffix);
 /* Model inputs from a safetensors file, or an MNIST folder (L-MNIST GLIFR). */

@@ -133,13 +133,20 @@ cx_status cx_board_assign(cx_program *p, const cx_board *b, int min_chips, uint6
     if (st == CX_OK && want > 1) st = group_tiles(p, want, seed, chip_of);
     if (st == CX_OK) rebalance(K, want, cap, chip_of);
     /* positions on each chip: nearest its host port first, tiles in program order */
-    if (st == CX_OK) cx_lower_host_order(&b->chips[0], pos);
     for (uint32_t i = 0; st == CX_OK && i < n_ids; i++)
         new_id[i] = -1;
-    for (int c = 0, used; st == CX_OK && c < want; c++) {
+    for (int c = 0, used, live = 0; st == CX_OK && c < want; c++) {
         used = 0;
-        for (int k = 0; k < K; k++) {
+        st = cx_lower_host_order(&b->chips[c], pos, &live); /* each chip's own defects */
+        for (int k = 0; k < K && st == CX_OK; k++) {
             if (chip_of[k] != c) continue;
+            if (used == live) {
+                st = cx_fail(CX_ERR_FIT,
+                             "board '%s': chip %d needs more than its %d working tiles (defects "
+                             "of that chip)",
+                             b->name, c, live);
+                break;
+            }
             cx_prog_tile *t = &p->tiles[k];
             uint32_t old = (uint32_t)(t->y * W + t->x); /* on the stacked mesh */
             t->chip = c;

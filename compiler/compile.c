@@ -199,6 +199,8 @@ static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip
     cx_exec *e = NULL;
     cx_status st = cx_evaluate(p, &ideal, &eo, in, y, o->label ? "routing" : NULL, &e);
     if (st == CX_OK) {
+        cJSON *df = cx_report_defects(chip, p, e);
+        if (df) cJSON_ReplaceItemInObjectCaseSensitive(rep, "defects", df);
         cJSON *r = cx_report_routing(e, chip, p->step_ms);
         cx_error err;
         if (cx_error_of(y, ref, in->samples, in->steps, p->n_outputs, &err) == CX_OK) {
@@ -224,6 +226,16 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
     if (o->board) {
         stacked = cx_board_stack(o->board);
         chip = &stacked;
+    }
+    /* defects.remap false: a toolchain that does not know the defects
+     * places, calibrates and predicts as if there were none (the run then
+     * meets them); the report still lists them */
+    const cx_chip_config *real = chip;
+    cx_chip_config unaware;
+    if (cx_chip_has_defects(chip) && !chip->defects.remap) {
+        unaware = *chip;
+        memset(&unaware.defects, 0, sizeof unaware.defects);
+        chip = &unaware;
     }
     cx_program *p = NULL;
     CX_TRY(lower_model(m, chip, o, &p));
@@ -283,6 +295,10 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
         cJSON_AddNumberToObject(bj, "chips_used", n_used);
     }
     cJSON_AddItemToObject(rep, "resources", cx_report_resources(p, chip));
+    if (!o->board) {
+        cJSON *df = cx_report_defects(real, p, NULL);
+        if (df) cJSON_AddItemToObject(rep, "defects", df);
+    }
     if (st == CX_OK && o->calib && o->routing) st = predict_routing(p, chip, o, ref, rep);
     free(ref);
     if (st != CX_OK) {

@@ -7,11 +7,17 @@
 /* A position of the chip's mesh and its hop distance to the host port. */
 typedef struct {
     int x, y, dist;
+    int dead; /* a dead tile (chip defects the compiler maps around) */
 } cx_lower_pos;
 
 /* The width x height positions of the chip's mesh, nearest its first host
- * port first (ties: row-major); pos holds width x height entries. */
-void cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos);
+ * port first (ties: row-major), dead tiles last when the chip maps around
+ * its defects (defects.remap); pos holds width x height entries, *n_live
+ * (may be NULL) receives the number of working ones. */
+cx_status cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos, int *n_live);
+/* The tiles a program may use: all of them, less the dead ones when the chip
+ * maps around its defects. */
+int cx_lower_live_tiles(const cx_chip_config *chip);
 
 /* A new program with n_tiles empty tiles at the mesh positions closest to
  * the host port (ties: row-major). */

@@ -10,37 +10,101 @@
 static int pos_cmp(const void *a, const void *b)
 {
     const cx_lower_pos *p = a, *q = b;
+    if (p->dead != q->dead) return p->dead - q->dead;
     if (p->dist != q->dist) return p->dist < q->dist ? -1 : 1;
     if (p->y != q->y) return p->y < q->y ? -1 : 1;
     return (p->x > q->x) - (p->x < q->x);
 }
 
-void cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos)
+/* Hops from router `from` to every router over live links (-1: cut off). */
+static void live_hops(const cx_chip_defect_map *dm, int from, int *hops)
+{
+    static const int dx[4] = {0, 1, 0, -1}, dy[4] = {-1, 0, 1, 0};
+    const int W = dm->width, nodes = W * dm->height;
+    for (int i = 0; i < nodes; i++)
+        hops[i] = -1;
+    int *q = malloc((size_t)nodes * sizeof *q), head = 0, tail = 0;
+    if (!q) { /* no memory: Manhattan distances, every tile reachable */
+        for (int i = 0; i < nodes; i++)
+            hops[i] = abs(i % W - from % W) + abs(i / W - from / W);
+        return;
+    }
+    hops[from] = 0;
+    q[tail++] = from;
+    while (head < tail) {
+        int v = q[head++];
+        for (int d = 0; d < 4; d++) {
+            int x = v % W + dx[d], y = v / W + dy[d];
+            if (x < 0 || x >= W || y < 0 || y >= dm->height || (dm->dead_link[v] & (1u << d)))
+                continue;
+            int u = y * W + x;
+            if (hops[u] < 0) hops[u] = hops[v] + 1, q[tail++] = u;
+        }
+    }
+    free(q);
+}
+
+cx_status cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos, int *n_live)
 {
     const int W = chip->mesh.width, H = chip->mesh.height;
     int hx = chip->router.n_hosts ? chip->router.hosts[0].x : 0;
     int hy = chip->router.n_hosts ? chip->router.hosts[0].y : 0;
+    cx_chip_defect_map dm = {0};
+    if (chip->defects.remap && cx_chip_has_defects(chip)) CX_TRY(cx_chip_defects(chip, &dm));
+    int *hops = dm.dead_link ? malloc((size_t)(W * H) * sizeof *hops) : NULL;
+    if (dm.dead_link && !hops) {
+        cx_chip_defects_free(&dm);
+        return cx_fail(CX_ERR_NOMEM, "out of memory");
+    }
+    if (hops) live_hops(&dm, hy * W + hx, hops);
+    int live = 0;
     for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++)
-            pos[y * W + x] = (cx_lower_pos){x, y, abs(x - hx) + abs(y - hy)};
+        for (int x = 0; x < W; x++) {
+            int node = y * W + x, d = hops ? hops[node] : abs(x - hx) + abs(y - hy);
+            /* a dead core, or one the host cannot reach over live links */
+            int dead = dm.dead_tile ? dm.dead_tile[node] || d < 0 : 0;
+            pos[node] = (cx_lower_pos){x, y, d, dead};
+            live += !dead;
+        }
+    free(hops);
+    cx_chip_defects_free(&dm);
     qsort(pos, (size_t)(W * H), sizeof *pos, pos_cmp);
+    if (n_live) *n_live = live;
+    return CX_OK;
+}
+
+int cx_lower_live_tiles(const cx_chip_config *chip)
+{
+    int all = cx_chip_tiles(chip), live = all;
+    if (!chip->defects.remap || !cx_chip_has_defects(chip)) return all;
+    cx_lower_pos *pos = malloc((size_t)all * sizeof *pos);
+    if (pos && cx_lower_host_order(chip, pos, &live) != CX_OK) live = all;
+    free(pos);
+    return live;
 }
 
 cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,
                          double step_ms, int n_inputs, int n_outputs, int n_tiles, cx_program **out)
 {
     *out = NULL;
-    int W = chip->mesh.width, H = chip->mesh.height;
+    int W = chip->mesh.width, H = chip->mesh.height, live = W * H;
     if (n_tiles > W * H)
         return cx_fail(CX_ERR_FIT,
                        "chip: needs %d tiles (mesh.width x mesh.height), the chip has %d", n_tiles,
                        W * H);
     cx_program *p = calloc(1, sizeof *p);
     cx_lower_pos *pos = malloc((size_t)(W * H) * sizeof *pos);
-    if (!p || !pos) {
+    cx_status st =
+        p && pos ? cx_lower_host_order(chip, pos, &live) : cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (st == CX_OK && n_tiles > live)
+        st = cx_fail(CX_ERR_FIT,
+                     "chip: needs %d tiles, %d of the chip's %d work (%d dead or cut off from "
+                     "the host by dead links: defects.*)",
+                     n_tiles, live, W * H, W * H - live);
+    if (st != CX_OK) {
         free(p);
         free(pos);
-        return cx_fail(CX_ERR_NOMEM, "out of memory");
+        return st;
     }
     p->kind = kind;
     p->model_dir = strdup(model_dir ? model_dir : "");
@@ -63,7 +127,6 @@ cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const c
     for (int c = 0; c < n_inputs; c++)
         p->in_sign[c] = p->in_scale[c] = 1.0;
     /* Tiles nearest the host port first: host traffic takes the fewest hops. */
-    cx_lower_host_order(chip, pos);
     p->n_tiles = n_tiles;
     for (int i = 0; i < n_tiles; i++)
         cx_prog_tile_init(&p->tiles[i], pos[i].x, pos[i].y, step_ms, 0);

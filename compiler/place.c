@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <metis.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int cx_glifr_local_crossbar(const cx_chip_config *chip, const cx_glifr_part *p)
@@ -198,7 +199,7 @@ static cx_status partition(const cx_glifr_model *m, int k, uint64_t seed, const 
 cx_status cx_place_glifr(const cx_glifr_model *m, const cx_chip_config *chip, int min_tiles,
                          uint64_t seed, int *part, int *n_tiles)
 {
-    const int H = m->hidden, tiles = cx_chip_tiles(chip);
+    const int H = m->hidden, tiles = cx_lower_live_tiles(chip);
     const char *what = NULL;
     long need = 0, have = 0, total_in = 0;
     for (int i = 0; i < H; i++)
@@ -206,6 +207,16 @@ cx_status cx_place_glifr(const cx_glifr_model *m, const cx_chip_config *chip, in
     const double in_per_neuron = (double)total_in / H;
     int k0 = min_tiles > 1 ? min_tiles : 1;
     if (k0 > H) k0 = H;
+    if (k0 > tiles && tiles < cx_chip_tiles(chip))
+        return cx_fail(CX_ERR_FIT,
+                       "chip: needs %d tiles, %d of the chip's %d work (the others are dead or "
+                       "cut off from the host by dead links, defects.*)",
+                       k0, tiles, cx_chip_tiles(chip));
+    if (k0 > tiles)
+        return cx_fail(CX_ERR_FIT,
+                       "chip: needs %d tiles (--tiles), the chip has %d (mesh.width x "
+                       "mesh.height)",
+                       k0, tiles);
     idx_t *xadj = NULL, *adj = NULL, *wgt = NULL;
     cx_glifr_part *parts = malloc((size_t)(tiles + 1) * sizeof *parts);
     if (!parts) return cx_fail(CX_ERR_NOMEM, "placement: out of memory");
@@ -235,12 +246,18 @@ cx_status cx_place_glifr(const cx_glifr_model *m, const cx_chip_config *chip, in
     /* Not even one neuron per tile over the whole mesh, or parts too big. */
     long per = (H + tiles - 1) / tiles;
     cx_glifr_part avg = average_part(m, per, in_per_neuron);
+    char lost[160] = "";
+    if (tiles < cx_chip_tiles(chip))
+        snprintf(lost, sizeof lost,
+                 " (%d of the chip's %d tiles work: the others are dead or cut off from the "
+                 "host by dead links, defects.*)",
+                 tiles, cx_chip_tiles(chip));
     if (!tile_fits(chip, m, &avg, &what, &need, &have))
         return cx_fail(
             CX_ERR_FIT,
             "chip: %d GLIFR neurons over %d tiles put %ld on a tile, which needs %ld %s; "
-            "the chip's tile has %ld",
-            H, tiles, per, need, what, have);
-    return cx_fail(CX_ERR_FIT, "chip: %d GLIFR neurons do not fit %d tiles (%s: %ld needed, %ld)",
-                   H, tiles, what ? what : "?", need, have);
+            "the chip's tile has %ld%s",
+            H, tiles, per, need, what, have, lost);
+    return cx_fail(CX_ERR_FIT, "chip: %d GLIFR neurons do not fit %d tiles (%s: %ld needed, %ld)%s",
+                   H, tiles, what ? what : "?", need, have, lost);
 }

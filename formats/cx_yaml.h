@@ -44,6 +44,8 @@ struct cx_yaml_node {
 typedef struct {
     char *file; /* label every node's file points to */
     cx_yaml_node *root;
+    char **labels; /* labels of subtrees grafted from other documents */
+    size_t n_labels;
 } cx_yaml_doc;
 
 /* Malformed YAML is CX_ERR_FORMAT "FILE:LINE:COL: problem"; an empty stream
@@ -131,6 +133,10 @@ cx_status cx_yaml_check_keys(const cx_yaml_node *map, const char *const *allowed
 cx_status cx_yaml_set(cx_yaml_doc *doc, const char *path, const char *value);
 /* cx_yaml_set from "KEY=VALUE" (the CLI's --set). */
 cx_status cx_yaml_override(cx_yaml_doc *doc, const char *assignment);
+/* Moves the value of top-level `key` of src (a mapping) into doc's root,
+ * replacing doc's value of that key or adding it; the moved nodes keep
+ * naming src's file and lines. Frees src in every case. */
+cx_status cx_yaml_graft(cx_yaml_doc *doc, const char *key, cx_yaml_doc *src);
 
 /* Writes node as a YAML document (libyaml emitter); quoted scalars stay
  * quoted, so reading the text back gives the same tree. */

@@ -466,7 +466,47 @@ void cx_yaml_free(cx_yaml_doc *doc)
     if (!doc) return;
     node_free(doc->root);
     free(doc->file);
+    for (size_t i = 0; i < doc->n_labels; i++)
+        free(doc->labels[i]);
+    free(doc->labels);
     free(doc);
+}
+
+cx_status cx_yaml_graft(cx_yaml_doc *doc, const char *key, cx_yaml_doc *src)
+{
+    const cx_yaml_node *from = cx_yaml_get(src->root, key);
+    cx_status st = CX_OK;
+    if (!from)
+        st = cx_fail(CX_ERR_MISSING, "%s: missing key '%s'", src->file, key);
+    else if (doc->root->kind != CX_YAML_MAPPING)
+        st = cx_fail(CX_ERR_FORMAT, "%s: the document is not a mapping", doc->file);
+    char **labels = st == CX_OK ? realloc(doc->labels, (doc->n_labels + 1) * sizeof *labels) : NULL;
+    if (st == CX_OK && !labels) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (st != CX_OK) {
+        cx_yaml_free(src);
+        return st;
+    }
+    doc->labels = labels;
+    doc->labels[doc->n_labels++] = src->file; /* the moved nodes point to it */
+    src->file = NULL;
+    cx_yaml_node *sroot = src->root;
+    size_t si = 0;
+    while (strcmp(sroot->keys[si]->value, key))
+        si++;
+    cx_yaml_node *skey = sroot->keys[si], *sval = sroot->items[si];
+    sroot->keys[si] = sroot->items[si] = NULL; /* node_free skips NULL children */
+    cx_yaml_node *root = doc->root;
+    for (size_t i = 0; i < root->n; i++)
+        if (!strcmp(root->keys[i]->value, key)) {
+            node_free(root->items[i]);
+            root->items[i] = sval;
+            node_free(skey);
+            cx_yaml_free(src);
+            return CX_OK;
+        }
+    if (!node_push(root, skey, sval)) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    cx_yaml_free(src);
+    return st;
 }
 
 /* -------------------------------------------------------------- overrides */

@@ -87,6 +87,28 @@ cJSON *cx_report_routing(const cx_exec *e, const cx_chip_config *chip, double st
     return r;
 }
 
+cJSON *cx_report_defects(const cx_chip_config *chip, const cx_program *p, const cx_exec *e)
+{
+    cx_chip_defect_map dm;
+    if (!cx_chip_has_defects(chip) || cx_chip_defects(chip, &dm) != CX_OK) return NULL;
+    int on_dead = 0;
+    for (int k = 0; k < p->n_tiles; k++)
+        on_dead += dm.dead_tile[p->tiles[k].y * dm.width + p->tiles[k].x];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "dead_tiles", dm.n_dead_tiles);
+    cJSON_AddNumberToObject(j, "dead_links", dm.n_dead_links);
+    cJSON_AddNumberToObject(j, "tiles", (double)cx_chip_tiles(chip));
+    cJSON_AddBoolToObject(j, "remap", chip->defects.remap);
+    cJSON_AddNumberToObject(j, "program_tiles_on_dead_tiles", on_dead);
+    if (e) {
+        const cx_exec_stats *s = cx_exec_get_stats(e);
+        cJSON_AddNumberToObject(j, "packets_lost_in_dead_links", (double)s->packets_dead_link);
+        cJSON_AddNumberToObject(j, "routes_detoured", (double)s->routes_detoured);
+    }
+    cx_chip_defects_free(&dm);
+    return j;
+}
+
 cJSON *cx_report_energy(const cx_exec *e)
 {
     const cx_exec_stats *s = cx_exec_get_stats(e);
@@ -205,6 +227,21 @@ void cx_report_print(FILE *fp, const cJSON *rep)
                     num(s, "tile"), str(s, "compartment"), num(s, "max_abs"),
                     num(s, "state_max_abs"), num(s, "scale"));
         }
+    }
+    const cJSON *df = cJSON_GetObjectItemCaseSensitive(rep, "defects");
+    if (df) {
+        fprintf(fp,
+                "defects: %.0f dead tiles of %.0f, %.0f dead links; %s; %.0f program tiles on "
+                "dead tiles",
+                num(df, "dead_tiles"), num(df, "tiles"), num(df, "dead_links"),
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(df, "remap"))
+                    ? "placed and routed around"
+                    : "not mapped around (defects.remap false)",
+                num(df, "program_tiles_on_dead_tiles"));
+        if (cJSON_GetObjectItemCaseSensitive(df, "routes_detoured"))
+            fprintf(fp, ", %.0f routes detoured, %.0f spike copies lost in dead links",
+                    num(df, "routes_detoured"), num(df, "packets_lost_in_dead_links"));
+        fputc('\n', fp);
     }
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(rep, "routing");
     if (rt) {

@@ -176,6 +176,8 @@ typedef struct {
     uint64_t packets_dropped;
     uint64_t packets_in_flight; /* copies inside routers or on links */
     uint64_t packets_late;      /* delivered after their deadline */
+    uint64_t packets_dead_link; /* copies lost in a dead link (counted in dropped too) */
+    uint64_t routes_detoured;   /* routes whose tree left XY to avoid dead links */
     uint64_t link_traversals;   /* router-to-router hops of all copies */
     double energy_pj;
     /* Over the measurement window (deliveries at or after window_start). */
@@ -234,6 +236,14 @@ cx_status cx_noc_load_trace(cx_noc *noc, const char *path, uint64_t end_cycle, u
 /* Starts synthetic traffic at every tile (cycle >= the current cycle). */
 cx_status cx_noc_set_traffic(cx_noc *noc, const cx_noc_traffic *traffic);
 void cx_noc_set_sink(cx_noc *noc, cx_noc_sink_fn fn, void *ctx);
+/* Dead mesh links: dead[node] bit d (0 N, 1 E, 2 S, 3 W) marks the link
+ * leaving that router in direction d (give both ends). No packet crosses a
+ * dead link: a copy sent into one is lost (packets_dead_link). With
+ * route_around, the trees of routes installed afterwards avoid dead links
+ * (shortest paths on the live mesh, XY wherever XY is intact); without it
+ * they stay XY, as a toolchain that does not know the defects would route.
+ * Call before cx_noc_set_route; dead may be freed after the call. */
+cx_status cx_noc_set_dead_links(cx_noc *noc, const unsigned char *dead, int route_around);
 /* Statistics of the window count from this cycle on (default 0). */
 void cx_noc_set_window(cx_noc *noc, uint64_t start_cycle);
 

@@ -391,6 +391,13 @@ static void grant(cx_noc *n, uint32_t q, uint32_t qi, int k)
         wheel_push(n, t + ser, EV_DELIVER, (uint32_t)e, pid);
         return;
     }
+    if (n->dead_link && (n->dead_link[node] & (1u << o))) { /* the copy dies in the link */
+        n->stats.packets_dead_link++;
+        n->stats.packets_dropped++;
+        n->stats.packets_in_flight--;
+        pkt_release(n, pid);
+        return;
+    }
     n->stats.link_traversals++;
     n->stats.energy_pj += n->cfg.energy_per_hop_pj;
     int down = node + step_x[o] + step_y[o] * n->cfg.width;

@@ -136,6 +136,7 @@ void cx_noc_free(cx_noc *n)
                     n->tree_node,
                     n->tree_mask,
                     n->scratch_mask,
+                    n->dead_link,
                     n->scratch_nodes,
                     n->stats.out_packets,
                     n->stats.in_high_water,
@@ -161,6 +162,22 @@ const cx_noc_stats *cx_noc_get_stats(const cx_noc *n)
 void cx_noc_set_window(cx_noc *n, uint64_t start)
 {
     n->stats.window_start = start;
+}
+
+cx_status cx_noc_set_dead_links(cx_noc *n, const unsigned char *dead, int route_around)
+{
+    if (n->nroutes)
+        return cx_fail(CX_ERR_USAGE, "router: dead links must be set before the routes");
+    if (!n->dead_link) n->dead_link = calloc((size_t)n->nodes, 1);
+    if (!n->dead_link) return cx_fail(CX_ERR_NOMEM, "router: out of memory");
+    for (int node = 0; node < n->nodes; node++) {
+        unsigned m = 0;
+        for (int d = 0; d < 4; d++) /* N, E, S, W are ports CX_NOC_PORT_N .. W */
+            if (dead[node] & (1u << d)) m |= 1u << (CX_NOC_PORT_N + d);
+        n->dead_link[node] = (uint8_t)m;
+    }
+    n->route_around = route_around;
+    return CX_OK;
 }
 
 void cx_noc_set_sink(cx_noc *n, cx_noc_sink_fn fn, void *ctx)

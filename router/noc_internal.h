@@ -104,6 +104,8 @@ struct cx_noc {
     uint32_t *tree_node;
     uint8_t *tree_mask;
     uint64_t ntree, tree_cap;
+    uint8_t *dead_link;    /* [nodes] port mask (1 << P_N..P_W) of dead links, NULL: none */
+    int route_around;      /* trees avoid dead links */
     uint8_t *scratch_mask; /* [nodes] zero between uses */
     uint32_t *scratch_nodes;
 

@@ -82,6 +82,110 @@ static int ep_router(const cx_noc *n, int e)
     return e < n->nodes ? e : n->host_node[e - n->nodes];
 }
 
+/* One XY step from node towards target's router: the output port and the
+ * next router (next == node at the target). */
+static int xy_step(const cx_noc *n, int node, int target, int d, int *next)
+{
+    int w = n->cfg.width, x = node % w, y = node / w, tx = target % w, ty = target / w;
+    *next = node;
+    if (tx > x) return *next = node + 1, CX_NOC_PORT_E;
+    if (tx < x) return *next = node - 1, CX_NOC_PORT_W;
+    if (ty > y) return *next = node + w, CX_NOC_PORT_S;
+    if (ty < y) return *next = node - w, CX_NOC_PORT_N;
+    return d < n->nodes ? CX_NOC_PORT_LOCAL : CX_NOC_PORT_HOST;
+}
+
+/* 1 when no XY path from src to a destination crosses a dead link. */
+static int xy_paths_live(const cx_noc *n, int src, const int *dests, int ndests)
+{
+    for (int i = 0; i < ndests; i++) {
+        int target = ep_router(n, dests[i]), node = ep_router(n, src), next;
+        for (;;) {
+            int port = xy_step(n, node, target, dests[i], &next);
+            if (next == node) break;
+            if (n->dead_link[node] & (1u << port)) return 0;
+            node = next;
+        }
+    }
+    return 1;
+}
+
+static const int dir_port[4] = {CX_NOC_PORT_N, CX_NOC_PORT_E, CX_NOC_PORT_S, CX_NOC_PORT_W};
+static const int dir_dx[4] = {0, 1, 0, -1}, dir_dy[4] = {-1, 0, 1, 0};
+
+/* The neighbour of node in direction d over a live link, or -1. */
+static int live_neighbour(const cx_noc *n, int node, int d)
+{
+    int w = n->cfg.width, x = node % w + dir_dx[d], y = node / w + dir_dy[d];
+    if (x < 0 || x >= w || y < 0 || y >= n->cfg.height) return -1;
+    return n->dead_link[node] & (1u << dir_port[d]) ? -1 : y * w + x;
+}
+
+/* The tree of a route around dead links, in scratch_mask / scratch_nodes: a
+ * breadth-first search from the source over live links, each router's
+ * parent one step nearer the source, preferring the vertical step while the
+ * router is off the source's row and the horizontal one on it. Every router
+ * has one parent, so the union of the paths is a tree; with no dead link on
+ * the way it is exactly the XY tree. */
+static cx_status detour_tree(cx_noc *n, uint32_t key, int src, const int *dests, int ndests,
+                             uint32_t *tree_n)
+{
+    const int nodes = n->nodes, w = n->cfg.width, s = ep_router(n, src);
+    int *dist = malloc((size_t)nodes * sizeof *dist),
+        *queue = malloc((size_t)nodes * sizeof *queue);
+    if (!dist || !queue) {
+        free(dist);
+        free(queue);
+        return cx_fail(CX_ERR_NOMEM, "router: out of memory for routes");
+    }
+    for (int i = 0; i < nodes; i++)
+        dist[i] = -1;
+    int head = 0, tail = 0;
+    dist[s] = 0;
+    queue[tail++] = s;
+    while (head < tail) {
+        int v = queue[head++];
+        for (int d = 0; d < 4; d++) {
+            int u = live_neighbour(n, v, d);
+            if (u >= 0 && dist[u] < 0) dist[u] = dist[v] + 1, queue[tail++] = u;
+        }
+    }
+    cx_status st = CX_OK;
+    for (int i = 0; i < ndests && st == CX_OK; i++) {
+        int v = ep_router(n, dests[i]);
+        if (dist[v] < 0) {
+            st = cx_fail(CX_ERR_FIT,
+                         "router: route %u: destination %d at (%d, %d) cannot be reached from "
+                         "(%d, %d): dead links cut it off",
+                         key, dests[i], v % w, v / w, s % w, s / w);
+            break;
+        }
+        int port = dests[i] < nodes ? CX_NOC_PORT_LOCAL : CX_NOC_PORT_HOST;
+        for (;;) {
+            if (!n->scratch_mask[v]) n->scratch_nodes[(*tree_n)++] = (uint32_t)v;
+            n->scratch_mask[v] |= (uint8_t)(1u << port);
+            if (v == s) break;
+            int x = v % w, y = v / w, sx = s % w, sy = s / w;
+            /* preference: towards the source's row, then its column, then any */
+            int order[4] = {y > sy ? 0 : 2, x > sx ? 3 : 1, 0, 1}, parent = -1, back = 0;
+            if (y == sy) order[0] = order[1];
+            for (int k = 0; k < 6 && parent < 0; k++) {
+                int d = k < 2 ? order[k] : k - 2;
+                int u = live_neighbour(n, v, d);
+                if (u >= 0 && dist[u] == dist[v] - 1) parent = u, back = (d + 2) % 4;
+            }
+            port = dir_port[back]; /* the parent's output towards v */
+            v = parent;
+        }
+    }
+    free(dist);
+    free(queue);
+    if (st != CX_OK)
+        for (uint32_t k = 0; k < *tree_n; k++)
+            n->scratch_mask[n->scratch_nodes[k]] = 0;
+    return st;
+}
+
 cx_status cx_noc_set_route(cx_noc *n, uint32_t key, int src, const int *dests, int ndests)
 {
     if (key == CX_NOC_UNICAST_KEY)
@@ -121,9 +225,16 @@ cx_status cx_noc_set_route(cx_noc *n, uint32_t key, int src, const int *dests, i
         CX_TRY(route_slots_grow(n));
     uint32_t tree_off = (uint32_t)n->ntree, tree_n = 0;
     int box = 0, bx = 0, by = 0, bw = 0, bh = 0;
+    int detour = n->cfg.multicast == CX_NOC_MCAST_TREE && n->dead_link && n->route_around &&
+                 !xy_paths_live(n, src, dests, ndests);
+    if (detour) {
+        CX_TRY(detour_tree(n, key, src, dests, ndests, &tree_n));
+        n->stats.routes_detoured++;
+    }
     if (n->cfg.multicast == CX_NOC_MCAST_TREE) {
         int w = n->cfg.width;
-        for (int i = 0; i < ndests; i++) { /* walk the XY path, OR-ing each router's output */
+        for (int i = 0; i < ndests && !detour;
+             i++) { /* walk the XY path, OR-ing each router's output */
             int d = dests[i], target = ep_router(n, d), node = ep_router(n, src);
             int tx = target % w, ty = target / w;
             for (;;) {

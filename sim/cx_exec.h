@@ -66,6 +66,10 @@ typedef struct {
     /* boards */
     uint64_t chip_link_packets; /* link crossings (a relayed spike counts per link) */
     uint64_t sync_windows;      /* synchronization windows of the chips */
+    /* chip defects */
+    uint64_t tiles_dead;        /* program tiles that sit on a dead core (on this rank) */
+    uint64_t packets_dead_link; /* spike copies lost in dead links */
+    uint64_t routes_detoured;   /* routes whose tree avoids dead links (summed over chips) */
 } cx_exec_stats;
 
 typedef struct cx_exec cx_exec;

@@ -44,6 +44,9 @@ void cx_exec_free(cx_exec *e)
     free(e->seq);
     free(e->partial);
     free(e->chip_stats);
+    for (int c = 0; e->defects && c < e->n_chips; c++)
+        cx_chip_defects_free(&e->defects[c]);
+    free(e->defects);
     free(e);
 }
 
@@ -94,6 +97,7 @@ cx_status cx_exec_alloc(const cx_program *p, const cx_chip_config *chip, const c
         e->owned[c] = c % e->ranks == e->rank;
         e->ctx[c] = (cx_exec_chip_ctx){e, c};
     }
+    if (st == CX_OK) st = cx_exec_find_defects(e);
     if (st == CX_OK) st = cx_exec_check_layout(e);
     if (st == CX_OK) st = cx_exec_alloc_tiles(e);
     if (st == CX_OK) st = cx_exec_alloc_routers(e);
@@ -259,6 +263,8 @@ static cx_status collect_stats(cx_exec *e, uint64_t steps)
         row[CX_CS_LAT_N] = (double)s->window_delivered;
         row[CX_CS_LAT_MAX] = (double)s->latency_max;
         row[CX_CS_LAT_P99] = (double)cx_noc_latency_quantile(n, 0.99);
+        row[CX_CS_DEAD_LINK] = (double)s->packets_dead_link;
+        row[CX_CS_DETOURED] = (double)s->routes_detoured;
     }
     CX_TRY(cx_exec_gather_chips(e, cs, CX_CHIP_STATS));
     /* the host's count is this rank's own (every rank sends the same inputs) */
@@ -288,6 +294,8 @@ static cx_status collect_stats(cx_exec *e, uint64_t steps)
     g->latency_mean_cycles = sum[CX_CS_LAT_N] > 0 ? sum[CX_CS_LAT_SUM] / sum[CX_CS_LAT_N] : 0;
     g->latency_max_cycles = (uint64_t)mx[CX_CS_LAT_MAX];
     g->latency_p99_cycles = (uint64_t)mx[CX_CS_LAT_P99];
+    g->packets_dead_link = (uint64_t)sum[CX_CS_DEAD_LINK];
+    g->routes_detoured = (uint64_t)sum[CX_CS_DETOURED];
     return CX_OK;
 }
 
@@ -305,6 +313,8 @@ const cx_exec_stats *cx_exec_get_stats(const cx_exec *e)
         s->latency_mean_cycles = n->window_delivered ? n->latency_sum / n->window_delivered : 0;
         s->latency_p99_cycles = cx_noc_latency_quantile(e->noc[0], 0.99);
         s->latency_max_cycles = n->latency_max;
+        s->packets_dead_link = n->packets_dead_link;
+        s->routes_detoured = n->routes_detoured;
     }
     return s;
 }

@@ -165,7 +165,23 @@ cx_status cx_exec_alloc_tiles(cx_exec *e)
                                        t->y);
             return cx_fail_context(st, "program tile %d at (%d, %d)", k, t->x, t->y);
         }
+        /* a program placed on a dead core runs there and gets nothing from it */
+        const cx_chip_defect_map *dm = &e->defects[t->chip];
+        if (dm->dead_tile && dm->dead_tile[node]) {
+            cx_tile_set_dead(e->tiles[k]);
+            e->stats.tiles_dead++;
+        }
     }
+    return CX_OK;
+}
+
+cx_status cx_exec_find_defects(cx_exec *e)
+{
+    e->defects = calloc((size_t)e->n_chips, sizeof *e->defects);
+    if (!e->defects) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (int c = 0; c < e->n_chips; c++)
+        if (cx_chip_has_defects(&e->chips[c]))
+            CX_TRY(cx_chip_defects(&e->chips[c], &e->defects[c]));
     return CX_OK;
 }
 
@@ -177,6 +193,9 @@ cx_status cx_exec_alloc_routers(cx_exec *e)
         CX_TRY(cx_chip_noc_config(&e->chips[c], &cfg));
         CX_TRY(cx_noc_alloc(&cfg, &e->noc[c]));
         cx_noc_set_sink(e->noc[c], sink, &e->ctx[c]);
+        if (e->defects[c].dead_link && e->defects[c].n_dead_links)
+            CX_TRY(cx_noc_set_dead_links(e->noc[c], e->defects[c].dead_link,
+                                         e->chips[c].defects.remap));
     }
     return CX_OK;
 }

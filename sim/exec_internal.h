@@ -74,7 +74,8 @@ struct cx_exec {
     uint32_t *seq;   /* [n_chips] */
     double *partial; /* [T][n_chips][n_outputs] readout sums of the sample */
     size_t partial_cap;
-    double *chip_stats; /* [n_chips][CX_CHIP_STATS] */
+    double *chip_stats;          /* [n_chips][CX_CHIP_STATS] */
+    cx_chip_defect_map *defects; /* [n_chips]; empty maps for chips without defects */
 };
 
 enum {
@@ -98,6 +99,8 @@ enum {
     CX_CS_LAT_N,
     CX_CS_LAT_MAX,
     CX_CS_LAT_P99,
+    CX_CS_DEAD_LINK,
+    CX_CS_DETOURED,
     CX_CHIP_STATS
 };
 
@@ -133,6 +136,8 @@ cx_status cx_exec_send_fast(cx_exec *e, int from_chip, int route, double value, 
 /* ---- exec_chip.c: tiles, routers and host port of the chips ---- */
 cx_status cx_exec_check_layout(const cx_exec *e);
 cx_status cx_exec_alloc_tiles(cx_exec *e);
+/* The defect map of every chip (before tiles and routers). */
+cx_status cx_exec_find_defects(cx_exec *e);
 cx_status cx_exec_alloc_routers(cx_exec *e);
 cx_status cx_exec_setup_routes(cx_exec *e);
 /* Router cycle of a model time on the router timeline. */
