@@ -51,7 +51,10 @@ typedef enum {
     F_ACTS,
     F_HOSTS,
     F_DEAD_TILES,
-    F_DEAD_LINKS
+    F_DEAD_LINKS,
+    F_STUCK_COMPS,
+    F_DEAD_SYNS,
+    F_STUCK_CELLS
 } field_kind;
 
 typedef struct {
@@ -163,9 +166,15 @@ static const field FIELDS[] = {
     DBL("energy.tile_static_uw", energy.tile_static_uw, GE(0)),
     FIELD("defects.tiles", F_DEAD_TILES, defects.tiles, NULL, 1, ANY),
     FIELD("defects.links", F_DEAD_LINKS, defects.links, NULL, 1, ANY),
+    FIELD("defects.compartments", F_STUCK_COMPS, defects.compartments, NULL, 1, ANY),
+    FIELD("defects.synapses", F_DEAD_SYNS, defects.synapses, NULL, 1, ANY),
+    FIELD("defects.cells", F_STUCK_CELLS, defects.cells, NULL, 1, ANY),
     OPT_INT("defects.random.seed", defects.random.seed, IN(0, INT_CAP)),
     OPT_DBL("defects.random.tiles", defects.random.tiles, IN(0, 1)),
     OPT_DBL("defects.random.links", defects.random.links, IN(0, 1)),
+    OPT_DBL("defects.random.compartments", defects.random.compartments, IN(0, 1)),
+    OPT_DBL("defects.random.synapses", defects.random.synapses, IN(0, 1)),
+    OPT_DBL("defects.random.cells", defects.random.cells, IN(0, 1)),
     OPT_BOOL("defects.remap", defects.remap),
 };
 enum { NFIELDS = sizeof FIELDS / sizeof FIELDS[0] };
@@ -354,6 +363,104 @@ static cx_status read_dead_links(const cx_yaml_node *seq, cx_chip_config *cfg)
     return CX_OK;
 }
 
+/* An index key of a defect entry, in [0, n). */
+static cx_status read_index(const cx_yaml_node *n, const char *key, long count, int *out)
+{
+    long v;
+    CX_TRY(cx_yaml_get_long(n, key, NULL, CX_YAML_BETWEEN(0, count - 1), &v));
+    *out = (int)v;
+    return CX_OK;
+}
+
+/* An optional stuck value, 0 when absent. */
+static cx_status read_value(const cx_yaml_node *n, const cx_yaml_range *r, double *out)
+{
+    *out = 0;
+    const cx_yaml_node *v = cx_yaml_get(n, "value");
+    return v && !cx_yaml_is_null(v) ? cx_yaml_get_double(n, "value", NULL, r, out) : CX_OK;
+}
+
+/* defects.compartments: [{x, y, index, value}], each slot once. */
+static cx_status read_stuck_comps(const cx_yaml_node *seq, cx_chip_config *cfg)
+{
+    CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
+    cx_chip_stuck_comp *d = calloc(seq->n + 1, sizeof *d);
+    if (!d) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    cfg->defects.compartments = d;
+    static const char *const keys[] = {"x", "y", "index", "value", NULL};
+
+    for (size_t i = 0; i < seq->n; i++) {
+        const cx_yaml_node *e = seq->items[i];
+        long x, y;
+        CX_TRY(cx_yaml_check_keys(e, keys));
+        CX_TRY(read_xy(e, cfg, &x, &y));
+        CX_TRY(read_index(e, "index", cfg->tile.compartments, &d[i].index));
+        CX_TRY(read_value(e, NULL, &d[i].value));
+        d[i].x = (int)x, d[i].y = (int)y;
+        for (size_t j = 0; j < i; j++)
+            if (d[j].x == x && d[j].y == y && d[j].index == d[i].index)
+                return cx_yaml_fail(CX_ERR_VALUE, e, "compartment %d of tile (%ld, %ld) is listed twice",
+                                    d[i].index, x, y);
+        cfg->defects.n_compartments = i + 1;
+    }
+    return CX_OK;
+}
+
+/* defects.synapses: [{x, y, entry}], each entry once. */
+static cx_status read_dead_syns(const cx_yaml_node *seq, cx_chip_config *cfg)
+{
+    CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
+    cx_chip_dead_synapse *d = calloc(seq->n + 1, sizeof *d);
+    if (!d) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    cfg->defects.synapses = d;
+    static const char *const keys[] = {"x", "y", "entry", NULL};
+    for (size_t i = 0; i < seq->n; i++) {
+        const cx_yaml_node *e = seq->items[i];
+        long x, y;
+        CX_TRY(cx_yaml_check_keys(e, keys));
+        CX_TRY(read_xy(e, cfg, &x, &y));
+        CX_TRY(read_index(e, "entry", cfg->tile.synapses.entries, &d[i].entry));
+        d[i].x = (int)x, d[i].y = (int)y;
+        for (size_t j = 0; j < i; j++)
+            if (d[j].x == x && d[j].y == y && d[j].entry == d[i].entry)
+                return cx_yaml_fail(CX_ERR_VALUE, e, "synapse entry %d of tile (%ld, %ld) is listed twice",
+                                    d[i].entry, x, y);
+        cfg->defects.n_synapses = i + 1;
+    }
+    return CX_OK;
+}
+
+/* defects.cells: [{x, y, array, row, col, value}]: value in [-1, 1] of full scale. */
+static cx_status read_stuck_cells(const cx_yaml_node *seq, cx_chip_config *cfg)
+{
+    CX_TRY(cx_yaml_expect(seq, CX_YAML_SEQUENCE));
+    cx_chip_stuck_cell *d = calloc(seq->n + 1, sizeof *d);
+    if (!d) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    cfg->defects.cells = d;
+    static const char *const keys[] = {"x", "y", "array", "row", "col", "value", NULL};
+    const cx_yaml_range *unit = CX_YAML_BETWEEN(-1, 1);
+    for (size_t i = 0; i < seq->n; i++) {
+        const cx_yaml_node *e = seq->items[i];
+        long x, y;
+        CX_TRY(cx_yaml_check_keys(e, keys));
+        CX_TRY(read_xy(e, cfg, &x, &y));
+        if (cfg->tile.dendrite.arrays < 1)
+            return cx_yaml_fail(CX_ERR_VALUE, e, "the tile has no dendrite arrays");
+        CX_TRY(read_index(e, "array", cfg->tile.dendrite.arrays, &d[i].array));
+        CX_TRY(read_index(e, "row", cfg->tile.dendrite.rows, &d[i].row));
+        CX_TRY(read_index(e, "col", cfg->tile.dendrite.cols, &d[i].col));
+        CX_TRY(read_value(e, unit, &d[i].value));
+        d[i].x = (int)x, d[i].y = (int)y;
+        for (size_t j = 0; j < i; j++)
+            if (d[j].x == x && d[j].y == y && d[j].array == d[i].array && d[j].row == d[i].row &&
+                d[j].col == d[i].col)
+                return cx_yaml_fail(CX_ERR_VALUE, e, "cell (%d, %d) of array %d of tile (%ld, %ld) is listed twice",
+                                    d[i].row, d[i].col, d[i].array, x, y);
+        cfg->defects.n_cells = i + 1;
+    }
+    return CX_OK;
+}
+
 const char *cx_chip_dir_name(cx_chip_dir d)
 {
     return DIRS[d];
@@ -398,6 +505,12 @@ static cx_status read_field(const cx_yaml_node *root, const field *f, cx_chip_co
         return read_dead_tiles(n, cfg);
     case F_DEAD_LINKS:
         return read_dead_links(n, cfg);
+    case F_STUCK_COMPS:
+        return read_stuck_comps(n, cfg);
+    case F_DEAD_SYNS:
+        return read_dead_syns(n, cfg);
+    case F_STUCK_CELLS:
+        return read_stuck_cells(n, cfg);
     }
     return CX_OK;
 }
@@ -494,6 +607,9 @@ void cx_chip_free(cx_chip_config *cfg)
     free(cfg->router.hosts);
     free(cfg->defects.tiles);
     free(cfg->defects.links);
+    free(cfg->defects.compartments);
+    free(cfg->defects.synapses);
+    free(cfg->defects.cells);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -618,6 +734,46 @@ cJSON *cx_chip_to_json(const cx_chip_config *cfg)
                 cJSON_AddNumberToObject(l, "y", cfg->defects.links[k].y);
                 cJSON_AddStringToObject(l, "dir", DIRS[cfg->defects.links[k].dir]);
                 cJSON_AddItemToArray(arr, l);
+            }
+            break;
+        }
+        case F_STUCK_COMPS: {
+            cJSON *arr = cJSON_AddArrayToObject(obj, leaf);
+            for (size_t k = 0; k < cfg->defects.n_compartments; k++) {
+                const cx_chip_stuck_comp *d = &cfg->defects.compartments[k];
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddNumberToObject(e, "x", d->x);
+                cJSON_AddNumberToObject(e, "y", d->y);
+                cJSON_AddNumberToObject(e, "index", d->index);
+                cJSON_AddNumberToObject(e, "value", d->value);
+                cJSON_AddItemToArray(arr, e);
+            }
+            break;
+        }
+        case F_DEAD_SYNS: {
+            cJSON *arr = cJSON_AddArrayToObject(obj, leaf);
+            for (size_t k = 0; k < cfg->defects.n_synapses; k++) {
+                const cx_chip_dead_synapse *d = &cfg->defects.synapses[k];
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddNumberToObject(e, "x", d->x);
+                cJSON_AddNumberToObject(e, "y", d->y);
+                cJSON_AddNumberToObject(e, "entry", d->entry);
+                cJSON_AddItemToArray(arr, e);
+            }
+            break;
+        }
+        case F_STUCK_CELLS: {
+            cJSON *arr = cJSON_AddArrayToObject(obj, leaf);
+            for (size_t k = 0; k < cfg->defects.n_cells; k++) {
+                const cx_chip_stuck_cell *d = &cfg->defects.cells[k];
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddNumberToObject(e, "x", d->x);
+                cJSON_AddNumberToObject(e, "y", d->y);
+                cJSON_AddNumberToObject(e, "array", d->array);
+                cJSON_AddNumberToObject(e, "row", d->row);
+                cJSON_AddNumberToObject(e, "col", d->col);
+                cJSON_AddNumberToObject(e, "value", d->value);
+                cJSON_AddItemToArray(arr, e);
             }
             break;
         }

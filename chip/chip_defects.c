@@ -29,10 +29,17 @@ static void kill_link(cx_chip_defect_map *m, int node, int d)
     m->n_dead_links++;
 }
 
+int cx_chip_has_tile_defects(const cx_chip_config *cfg)
+{
+    return cfg->defects.n_compartments || cfg->defects.n_synapses || cfg->defects.n_cells ||
+           cfg->defects.random.compartments > 0 || cfg->defects.random.synapses > 0 ||
+           cfg->defects.random.cells > 0;
+}
+
 int cx_chip_has_defects(const cx_chip_config *cfg)
 {
     return cfg->defects.n_tiles || cfg->defects.n_links || cfg->defects.random.tiles > 0 ||
-           cfg->defects.random.links > 0;
+           cfg->defects.random.links > 0 || cx_chip_has_tile_defects(cfg);
 }
 
 cx_status cx_chip_defects(const cx_chip_config *cfg, cx_chip_defect_map *m)
@@ -76,4 +83,96 @@ void cx_chip_defects_free(cx_chip_defect_map *m)
     free(m->dead_tile);
     free(m->dead_link);
     memset(m, 0, sizeof *m);
+}
+
+/* Slots 0..n-1 of one kind in one tile: the listed ones (flags[slot] = 1,
+ * values[slot]) plus the drawn ones, gathered in slot order. */
+static cx_status gather(size_t n, const unsigned char *flag, const double *value, uint32_t **slots,
+                        double **values, size_t *count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += flag[i];
+    *slots = malloc((k + 1) * sizeof **slots);
+    if (values) *values = malloc((k + 1) * sizeof **values);
+    if (!*slots || (values && !*values)) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (flag[i]) {
+            (*slots)[k] = (uint32_t)i;
+            if (values) (*values)[k] = value[i];
+            k++;
+        }
+    *count = k;
+    return CX_OK;
+}
+
+/* Marks the drawn slots of a kind (kind 2 + k) of tile `node` in flag. */
+static void draw_slots(int seed, unsigned kind, int node, size_t n, double rate,
+                       unsigned char *flag, double *value)
+{
+    if (!(rate > 0)) return;
+    for (size_t i = 0; i < n; i++)
+        if (!flag[i] && draw(seed, kind, (unsigned long long)node * n + i) < rate) {
+            flag[i] = 1;
+            if (value) value[i] = 0; /* drawn defects are dead: stuck at 0 */
+        }
+}
+
+cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y, cx_chip_tile_defect_list *out)
+{
+    memset(out, 0, sizeof *out);
+    const int node = y * cfg->mesh.width + x, seed = cfg->defects.random.seed;
+    const size_t nc = (size_t)cfg->tile.compartments, ns = (size_t)cfg->tile.synapses.entries;
+    const size_t rows = (size_t)cfg->tile.dendrite.rows, cols = (size_t)cfg->tile.dendrite.cols;
+    const size_t nx = (size_t)cfg->tile.dendrite.arrays * rows * cols;
+    size_t most = nc > ns ? nc : ns;
+    most = most > nx ? most : nx;
+    unsigned char *flag = calloc(most + 1, 1);
+    double *value = calloc(most + 1, sizeof *value);
+    cx_status st = flag && value ? CX_OK : cx_fail(CX_ERR_NOMEM, "out of memory");
+    /* compartments */
+    for (size_t i = 0; st == CX_OK && i < cfg->defects.n_compartments; i++) {
+        const cx_chip_stuck_comp *d = &cfg->defects.compartments[i];
+        if (d->x == x && d->y == y) flag[d->index] = 1, value[d->index] = d->value;
+    }
+    if (st == CX_OK) {
+        draw_slots(seed, 2, node, nc, cfg->defects.random.compartments, flag, value);
+        st = gather(nc, flag, value, &out->comp, &out->comp_value, &out->n_comps);
+    }
+    /* synapse entries */
+    if (st == CX_OK) memset(flag, 0, most);
+    for (size_t i = 0; st == CX_OK && i < cfg->defects.n_synapses; i++) {
+        const cx_chip_dead_synapse *d = &cfg->defects.synapses[i];
+        if (d->x == x && d->y == y) flag[d->entry] = 1;
+    }
+    if (st == CX_OK) {
+        draw_slots(seed, 3, node, ns, cfg->defects.random.synapses, flag, NULL);
+        st = gather(ns, flag, NULL, &out->synapse, NULL, &out->n_synapses);
+    }
+    /* crossbar cells */
+    if (st == CX_OK) memset(flag, 0, most), memset(value, 0, most * sizeof *value);
+    for (size_t i = 0; st == CX_OK && i < cfg->defects.n_cells; i++) {
+        const cx_chip_stuck_cell *d = &cfg->defects.cells[i];
+        size_t c = ((size_t)d->array * rows + (size_t)d->row) * cols + (size_t)d->col;
+        if (d->x == x && d->y == y) flag[c] = 1, value[c] = d->value;
+    }
+    if (st == CX_OK) {
+        draw_slots(seed, 4, node, nx, cfg->defects.random.cells, flag, value);
+        st = gather(nx, flag, value, &out->cell, &out->cell_value, &out->n_cells);
+    }
+    free(flag);
+    free(value);
+    if (st != CX_OK) cx_chip_tile_defects_free(out);
+    return st;
+}
+
+void cx_chip_tile_defects_free(cx_chip_tile_defect_list *d)
+{
+    free(d->comp);
+    free(d->comp_value);
+    free(d->synapse);
+    free(d->cell);
+    free(d->cell_value);
+    memset(d, 0, sizeof *d);
 }

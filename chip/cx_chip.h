@@ -19,6 +19,7 @@
 
 #include <cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,6 +59,24 @@ typedef struct {
     int x, y;
     cx_chip_dir dir;
 } cx_chip_link;
+
+/* A stuck compartment slot of tile (x, y): its state holds `value`. */
+typedef struct {
+    int x, y, index;
+    double value;
+} cx_chip_stuck_comp;
+
+/* A dead synapse-table entry of tile (x, y): its weight is 0. */
+typedef struct {
+    int x, y, entry;
+} cx_chip_dead_synapse;
+
+/* A stuck crossbar cell of tile (x, y): array, input row, output column;
+ * its weight holds value x the array's full scale (0: an open cell). */
+typedef struct {
+    int x, y, array, row, col;
+    double value;
+} cx_chip_stuck_cell;
 
 typedef struct {
     char *name;
@@ -157,12 +176,17 @@ typedef struct {
      * links, listed and drawn at random, and whether the compiler maps
      * around them. */
     struct {
-        size_t n_tiles, n_links;
+        size_t n_tiles, n_links, n_compartments, n_synapses, n_cells;
         cx_chip_xy *tiles;
         cx_chip_link *links;
+        cx_chip_stuck_comp *compartments;
+        cx_chip_dead_synapse *synapses;
+        cx_chip_stuck_cell *cells;
         struct {
             int seed;
-            double tiles, links; /* probability that a tile / a link is dead */
+            /* probability that a tile / a link / a compartment slot / a
+             * synapse entry / a crossbar cell is dead (stuck at 0) */
+            double tiles, links, compartments, synapses, cells;
         } random;
         int remap; /* 1: place and route around defects; 0: ignore them (they still fail) */
     } defects;
@@ -198,6 +222,21 @@ typedef struct {
 
 cx_status cx_chip_defects(const cx_chip_config *cfg, cx_chip_defect_map *out);
 void cx_chip_defects_free(cx_chip_defect_map *m);
+
+/* The defects inside tile (x, y), listed and drawn, each slot once, in
+ * increasing slot order: stuck compartment slots with their values, dead
+ * synapse entries, stuck crossbar cells (array * rows * cols + row * cols +
+ * col) with their values. */
+typedef struct {
+    size_t n_comps, n_synapses, n_cells;
+    uint32_t *comp, *synapse, *cell;
+    double *comp_value, *cell_value;
+} cx_chip_tile_defect_list;
+
+cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y, cx_chip_tile_defect_list *out);
+void cx_chip_tile_defects_free(cx_chip_tile_defect_list *d);
+/* 1 when the chip has any defect inside its tiles (compartments, synapses, cells). */
+int cx_chip_has_tile_defects(const cx_chip_config *cfg);
 /* 1 when the chip lists or draws any defect. */
 int cx_chip_has_defects(const cx_chip_config *cfg);
 const char *cx_chip_dir_name(cx_chip_dir d);

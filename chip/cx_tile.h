@@ -210,6 +210,21 @@ void cx_tile_step(cx_tile *t);
  * states and readouts are 0 and it sends no spike; it keeps counting steps. */
 void cx_tile_set_dead(cx_tile *t);
 
+/* What the defects inside the tile (chip defects: stuck compartment slots,
+ * dead synapse entries, stuck crossbar cells) did to its netlist. With
+ * defects.remap the tile uses only working compartment slots and synapse
+ * entries (a netlist that needs more fails to allocate, naming them) and
+ * moves a crossbar column that meets a stuck cell to a spare column without
+ * one; what cannot be avoided is counted here. */
+typedef struct {
+    uint64_t stuck_compartments; /* netlist compartments held at a value */
+    uint64_t dead_synapses;      /* netlist synapses whose entry is dead */
+    uint64_t stuck_weights;      /* crossbar weights on stuck cells */
+    uint64_t moved_columns;      /* crossbar columns moved to spare ones */
+    double lost_weight;          /* sum |w - stuck| of those weights over sum |w| of all */
+} cx_tile_defect_stats;
+const cx_tile_defect_stats *cx_tile_defects(const cx_tile *t);
+
 double cx_tile_time_ms(const cx_tile *t);
 double cx_tile_step_ms(const cx_tile *t);
 size_t cx_tile_n_inputs(const cx_tile *t);

@@ -207,7 +207,7 @@ static cx_status build_source_index(cx_tile *t, int *failed)
 }
 
 static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
-                                cx_rng *mismatch, int *failed)
+                                const cx_chip_tile_defect_list *def, cx_rng *mismatch, int *failed)
 {
     size_t n = net->n_synapses;
     t->n_syn = n;
@@ -232,6 +232,11 @@ static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx
         t->syn_w_user[i] = w;
         order[i] = i;
     }
+    /* dead entries: remapped, the table skips them; else synapse e is lost */
+    for (size_t k = 0; !chip->defects.remap && k < def->n_synapses && def->synapse[k] < n; k++) {
+        t->syn_w_user[def->synapse[k]] = 0;
+        t->defects.dead_synapses++;
+    }
     /* Stable by source: equal sources stay in netlist order. */
     syn_order *ord = cx_tile_zalloc(n, sizeof *ord, failed);
     if (*failed) {
@@ -254,9 +259,66 @@ static cx_status build_synapses(cx_tile *t, const cx_chip_config *chip, const cx
     return build_source_index(t, failed);
 }
 
-static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
-                                 int *failed)
+/* 1 when physical column c of array a has a stuck cell in rows 0..n_rows-1. */
+static int column_stuck(const cx_chip_tile_defect_list *def, size_t a, size_t c, size_t n_rows,
+                        size_t rows, size_t cols)
 {
+    for (size_t k = 0; k < def->n_cells; k++) {
+        size_t cell = def->cell[k], ka = cell / (rows * cols), kr = cell / cols % rows;
+        if (ka == a && cell % cols == c && kr < n_rows) return 1;
+    }
+    return 0;
+}
+
+/* Value (x full scale) of the stuck cell (a, r, c), or NAN when it works. */
+static double cell_stuck(const cx_chip_tile_defect_list *def, size_t a, size_t r, size_t c,
+                         size_t rows, size_t cols)
+{
+    uint32_t want = (uint32_t)((a * rows + r) * cols + c);
+    for (size_t k = 0; k < def->n_cells; k++)
+        if (def->cell[k] == want) return def->cell_value[k];
+    return NAN;
+}
+
+/* Stuck crossbar cells of array A (physical index a): with remap, a used
+ * column that meets one moves to a spare column that does not; the weights
+ * left on stuck cells take the cells' values. */
+static void place_columns(cx_tile *t, const cx_chip_config *chip, const cx_chip_tile_defect_list *def,
+                          size_t a, tile_array *A, double *abs_sum, double *lost)
+{
+    size_t rows = (size_t)chip->tile.dendrite.rows, cols = (size_t)chip->tile.dendrite.cols;
+    size_t col[CX_TILE_MAX_COLS_REMAP];
+    unsigned char taken[CX_TILE_MAX_COLS_REMAP] = {0};
+    int remap = chip->defects.remap && cols <= CX_TILE_MAX_COLS_REMAP;
+    for (size_t c = 0; c < A->n_out; c++) {
+        col[c < CX_TILE_MAX_COLS_REMAP ? c : 0] = c;
+        if (c < CX_TILE_MAX_COLS_REMAP) taken[c] = 1;
+    }
+    for (size_t c = 0; remap && c < A->n_out; c++) {
+        if (!column_stuck(def, a, c, A->n_in, rows, cols)) continue;
+        for (size_t s = A->n_out; s < cols; s++)
+            if (!taken[s] && !column_stuck(def, a, s, A->n_in, rows, cols)) {
+                col[c] = s, taken[s] = 1;
+                t->defects.moved_columns++;
+                break;
+            }
+    }
+    for (size_t c = 0; c < A->n_out; c++)
+        for (size_t r = 0; r < A->n_in; r++) {
+            double *w = &A->w[c * A->n_in + r];
+            *abs_sum += fabs(*w);
+            double v = cell_stuck(def, a, r, remap ? col[c] : c, rows, cols);
+            if (isnan(v)) continue;
+            *lost += fabs(*w - v * A->full_scale);
+            *w = v * A->full_scale;
+            t->defects.stuck_weights++;
+        }
+}
+
+static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
+                                 const cx_chip_tile_defect_list *def, int *failed)
+{
+    double abs_sum = 0, lost = 0;
     size_t nd = net->n_dendrites, total = 0, out = 0, scratch = 1;
     for (size_t i = 0; i < nd; i++)
         total += (size_t)cx_tile_arrays_needed(chip, &net->dendrites[i]);
@@ -310,11 +372,13 @@ static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const c
                              cx_rng_normal(&prog);
                     A->w[k] = w;
                 }
+                if (def->n_cells) place_columns(t, chip, def, a, A, &abs_sum, &lost);
             }
         d->n_arrays = a - d->array0;
         if (n_in > scratch) scratch = n_in;
         if (s->n_out > scratch) scratch = s->n_out;
     }
+    t->defects.lost_weight = abs_sum > 0 ? lost / abs_sum : 0;
     t->dend_scratch = scratch;
     t->dend_in = cx_tile_zalloc(scratch, sizeof *t->dend_in, failed);
     t->dend_acc = cx_tile_zalloc(scratch, sizeof *t->dend_acc, failed);
@@ -336,6 +400,45 @@ static cx_status alloc_planes(cx_tile *t, size_t n, int *failed)
     t->inv = cx_tile_zalloc(n, sizeof *t->inv, failed);
     t->realized = cx_tile_zalloc(n, sizeof *t->realized, failed);
     return *failed ? cx_fail(CX_ERR_NOMEM, "tile: out of memory") : CX_OK;
+}
+
+/* With remap the netlist must fit the working compartment slots and
+ * synapse entries; the message names the defects that take the rest. */
+static cx_status check_capacity(const cx_chip_config *chip, const cx_tile_netlist *net,
+                                const cx_chip_tile_defect_list *def)
+{
+    if (!chip->defects.remap) return CX_OK;
+    long comps = chip->tile.compartments - (long)def->n_comps;
+    long entries = chip->tile.synapses.entries - (long)def->n_synapses;
+    if ((long)net->n_comps > comps)
+        return cx_fail(CX_ERR_FIT,
+                       "tile: needs %zu compartments, %ld of the tile's %d work (%zu stuck: "
+                       "defects.compartments, defects.random.compartments)",
+                       net->n_comps, comps, chip->tile.compartments, def->n_comps);
+    if ((long)net->n_synapses > entries)
+        return cx_fail(CX_ERR_FIT,
+                       "tile: needs %zu synapse entries, %ld of the tile's %d work (%zu dead: "
+                       "defects.synapses, defects.random.synapses)",
+                       net->n_synapses, entries, chip->tile.synapses.entries, def->n_synapses);
+    return CX_OK;
+}
+
+/* Stuck compartment slots: with remap the netlist's compartments sit on the
+ * working slots; without it compartment i sits on slot i, and a stuck slot
+ * holds its compartment's state at the slot's value. */
+static cx_status stick_comps(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
+                             const cx_chip_tile_defect_list *def)
+{
+    if (chip->defects.remap || !def->n_comps) return CX_OK;
+    t->stuck_idx = malloc(def->n_comps * sizeof *t->stuck_idx);
+    t->stuck_val = malloc(def->n_comps * sizeof *t->stuck_val);
+    if (!t->stuck_idx || !t->stuck_val) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
+    for (size_t k = 0; k < def->n_comps && def->comp[k] < net->n_comps; k++) {
+        t->stuck_idx[t->n_stuck] = t->inv[def->comp[k]];
+        t->stuck_val[t->n_stuck++] = def->comp_value[k];
+    }
+    t->defects.stuck_compartments = t->n_stuck;
+    return CX_OK;
 }
 
 static cx_status build(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net)
@@ -364,13 +467,22 @@ static cx_status build(cx_tile *t, const cx_chip_config *chip, const cx_tile_net
     t->bus = cx_tile_zalloc(t->bus_n, sizeof *t->bus, &failed);
     if (failed) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
 
+    cx_chip_tile_defect_list def = {0};
+    int W = chip->mesh.width;
+    if (cx_chip_has_tile_defects(chip) && t->id.tile < (uint32_t)(W * chip->mesh.height))
+        CX_TRY(cx_chip_tile_defects(chip, (int)(t->id.tile % (uint32_t)W),
+                                    (int)(t->id.tile / (uint32_t)W), &def));
+    cx_status st = check_capacity(chip, net, &def);
     cx_rng mismatch;
     cx_rng_seed(&mismatch, t->id.seed, t->id.chip, t->id.tile, CX_RNG_STREAM_MISMATCH);
-    CX_TRY(build_comps(t, chip, net, &mismatch));
-    CX_TRY(cx_tile_build_comp_inputs(t, net, &failed));
-    CX_TRY(build_flicker(t, chip, &failed));
-    CX_TRY(build_synapses(t, chip, net, &mismatch, &failed));
-    CX_TRY(build_dendrites(t, chip, net, &failed));
+    if (st == CX_OK) st = build_comps(t, chip, net, &mismatch);
+    if (st == CX_OK) st = stick_comps(t, chip, net, &def);
+    if (st == CX_OK) st = cx_tile_build_comp_inputs(t, net, &failed);
+    if (st == CX_OK) st = build_flicker(t, chip, &failed);
+    if (st == CX_OK) st = build_synapses(t, chip, net, &def, &mismatch, &failed);
+    if (st == CX_OK) st = build_dendrites(t, chip, net, &def, &failed);
+    cx_chip_tile_defects_free(&def);
+    CX_TRY(st);
     CX_TRY(cx_tile_build_somas_readouts(t, chip, net, &failed));
     t->ring_len = 1;
     while (t->ring_len < (size_t)t->nsub * 2 + 2)
@@ -396,6 +508,7 @@ cx_status cx_tile_alloc(const cx_chip_config *chip, const cx_tile_netlist *net,
     t->chip_scalars.name = t->chip_scalars.description = NULL;
     t->chip_scalars.router.hosts = NULL;
     t->chip_scalars.router.n_hosts = 0;
+    memset(&t->chip_scalars.defects, 0, sizeof t->chip_scalars.defects);
     t->id = *id;
     cx_status st = build(t, chip, net);
     if (st != CX_OK) {

@@ -18,6 +18,8 @@ void cx_tile_free(cx_tile *t)
 {
     if (!t) return;
     void *ptrs[] = {t->bus,
+                    t->stuck_idx,
+                    t->stuck_val,
                     t->perm,
                     t->inv,
                     t->stage_at,

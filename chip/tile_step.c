@@ -41,6 +41,16 @@ static void sum_flicker(cx_tile *t)
     }
 }
 
+/* Stuck compartments hold their values, whatever drives them. */
+static void hold_stuck(cx_tile *t)
+{
+    double *x = x_plane(t);
+    for (size_t k = 0; k < t->n_stuck; k++) {
+        x[t->stuck_idx[k]] = t->stuck_val[k];
+        t->v[t->stuck_idx[k]] = 0;
+    }
+}
+
 void cx_tile_reset(cx_tile *t)
 {
     size_t n = t->n_comps;
@@ -48,6 +58,7 @@ void cx_tile_reset(cx_tile *t)
     t->bus[0] = 1.0;
     memcpy(x_plane(t), t->x0, n * sizeof(double));
     memcpy(t->v, t->v0, n * sizeof(double));
+    if (t->n_stuck) hold_stuck(t);
     memset(t->syn, 0, n * sizeof(double));
     memset(t->ring, 0, t->ring_len * n * sizeof(double));
     memset(t->ring_used, 0, t->ring_len);
@@ -398,6 +409,12 @@ void cx_tile_set_dead(cx_tile *t)
     t->dead = 1;
 }
 
+const cx_tile_defect_stats *cx_tile_defects(const cx_tile *t)
+{
+    return &t->defects;
+}
+
+
 /* A dead core: nothing moves, the ADCs read 0. */
 static void step_dead(cx_tile *t)
 {
@@ -429,6 +446,7 @@ void cx_tile_step(cx_tile *t)
             for (size_t i = 0; i < t->n_dend; i++)
                 if (t->dend[i].stage == s) eval_dendrite(t, &t->dend[i]);
             step_comps(t, t->stage_at[s], t->stage_at[s + 1]);
+            if (t->n_stuck) hold_stuck(t);
         }
         step_somas(t, sub + 1 == t->nsub);
         t->sub_now++;

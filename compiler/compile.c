@@ -216,6 +216,24 @@ static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip
     return st;
 }
 
+/* The chip with the compartments and synapse entries of its worst tile
+ * (stuck slots and dead entries taken away), for placement. */
+static cx_status working_capacity(const cx_chip_config *chip, cx_chip_config *fit)
+{
+    size_t comps = 0, syns = 0;
+    for (int y = 0; y < chip->mesh.height; y++)
+        for (int x = 0; x < chip->mesh.width; x++) {
+            cx_chip_tile_defect_list d;
+            CX_TRY(cx_chip_tile_defects(chip, x, y, &d));
+            comps = d.n_comps > comps ? d.n_comps : comps;
+            syns = d.n_synapses > syns ? d.n_synapses : syns;
+            cx_chip_tile_defects_free(&d);
+        }
+    fit->tile.compartments = chip->tile.compartments - (int)comps;
+    fit->tile.synapses.entries = chip->tile.synapses.entries - (int)syns;
+    return CX_OK;
+}
+
 cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_compile_opts *o,
                      cx_program **prog, cJSON **report)
 {
@@ -237,8 +255,11 @@ cx_status cx_compile(const cx_model *m, const cx_chip_config *chip, const cx_com
         memset(&unaware.defects, 0, sizeof unaware.defects);
         chip = &unaware;
     }
+    /* remapped defects inside tiles: every tile offers what its worst one works */
+    cx_chip_config fit = *chip;
+    if (chip->defects.remap && cx_chip_has_tile_defects(chip)) CX_TRY(working_capacity(chip, &fit));
     cx_program *p = NULL;
-    CX_TRY(lower_model(m, chip, o, &p));
+    CX_TRY(lower_model(m, &fit, o, &p));
     cJSON *rep = cJSON_CreateObject();
     cJSON_AddStringToObject(rep, "report", "compile");
     cJSON *mj = cJSON_AddObjectToObject(rep, "model");

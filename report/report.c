@@ -104,6 +104,12 @@ cJSON *cx_report_defects(const cx_chip_config *chip, const cx_program *p, const 
         const cx_exec_stats *s = cx_exec_get_stats(e);
         cJSON_AddNumberToObject(j, "packets_lost_in_dead_links", (double)s->packets_dead_link);
         cJSON_AddNumberToObject(j, "routes_detoured", (double)s->routes_detoured);
+        const cx_tile_defect_stats *d = &s->tile_defects;
+        cJSON_AddNumberToObject(j, "stuck_compartments_used", (double)d->stuck_compartments);
+        cJSON_AddNumberToObject(j, "dead_synapses_used", (double)d->dead_synapses);
+        cJSON_AddNumberToObject(j, "weights_on_stuck_cells", (double)d->stuck_weights);
+        cJSON_AddNumberToObject(j, "crossbar_columns_moved", (double)d->moved_columns);
+        cJSON_AddNumberToObject(j, "crossbar_weight_lost", d->lost_weight);
     }
     cx_chip_defects_free(&dm);
     return j;
@@ -242,6 +248,16 @@ void cx_report_print(FILE *fp, const cJSON *rep)
             fprintf(fp, ", %.0f routes detoured, %.0f spike copies lost in dead links",
                     num(df, "routes_detoured"), num(df, "packets_lost_in_dead_links"));
         fputc('\n', fp);
+        if (num(df, "stuck_compartments_used") + num(df, "dead_synapses_used") +
+                num(df, "weights_on_stuck_cells") + num(df, "crossbar_columns_moved") >
+            0)
+            fprintf(fp,
+                    "  inside tiles: %.0f compartments on stuck slots, %.0f synapses on dead "
+                    "entries, %.0f crossbar weights on stuck cells (%.3g%% of the weight, worst "
+                    "tile), %.0f crossbar columns moved around stuck cells\n",
+                    num(df, "stuck_compartments_used"), num(df, "dead_synapses_used"),
+                    num(df, "weights_on_stuck_cells"), 100 * num(df, "crossbar_weight_lost"),
+                    num(df, "crossbar_columns_moved"));
     }
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(rep, "routing");
     if (rt) {

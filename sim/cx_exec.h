@@ -70,6 +70,7 @@ typedef struct {
     uint64_t tiles_dead;        /* program tiles that sit on a dead core (on this rank) */
     uint64_t packets_dead_link; /* spike copies lost in dead links */
     uint64_t routes_detoured;   /* routes whose tree avoids dead links (summed over chips) */
+    cx_tile_defect_stats tile_defects; /* summed over this rank's tiles (lost_weight: the worst) */
 } cx_exec_stats;
 
 typedef struct cx_exec cx_exec;

@@ -171,6 +171,13 @@ cx_status cx_exec_alloc_tiles(cx_exec *e)
             cx_tile_set_dead(e->tiles[k]);
             e->stats.tiles_dead++;
         }
+        const cx_tile_defect_stats *td = cx_tile_defects(e->tiles[k]);
+        cx_tile_defect_stats *sum = &e->stats.tile_defects;
+        sum->stuck_compartments += td->stuck_compartments;
+        sum->dead_synapses += td->dead_synapses;
+        sum->stuck_weights += td->stuck_weights;
+        sum->moved_columns += td->moved_columns;
+        sum->lost_weight = fmax(sum->lost_weight, td->lost_weight);
     }
     return CX_OK;
 }

@@ -1,10 +1,13 @@
-/* Chip defects: the defects section (listed and drawn dead tiles and links)
- * is validated and mirrored; random maps are deterministic with the binomial
+/* Chip defects: the defects section (listed and drawn dead tiles and links,
+ * stuck compartment slots, dead synapse entries, stuck crossbar cells) is
+ * validated and mirrored; random maps are deterministic with the binomial
  * statistics of their rates; the router never lets a packet cross a dead
  * link (trees detour, XY wherever XY is intact; without route-around the
  * copies die and are counted); the compiler places around dead and cut-off
- * tiles, so a defective ideal chip still computes the reference exactly,
- * and a model that cannot fit names the defects. */
+ * tiles and the tiles around stuck slots, dead entries and stuck cells, so a
+ * defective ideal chip still computes the reference exactly; without
+ * remapping the defects cost accuracy and are counted; a model that cannot
+ * fit names the defects. */
 #define _POSIX_C_SOURCE 200809L
 #include "cx_chip.h"
 #include "cx_fileio.h"
@@ -45,10 +48,10 @@ START_TEST(section_parses_and_mirrors)
     ck_assert(cx_chip_has_defects(&c));
     cJSON *j = cx_chip_to_json(&c);
     char *text = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "defects"));
-    ck_assert_str_eq(text,
-                     "{\"tiles\":[{\"x\":1,\"y\":2},{\"x\":3,\"y\":3}],\"links\":[{\"x\":0,"
-                     "\"y\":0,\"dir\":\"E\"}],\"random\":{\"seed\":0,\"tiles\":0,\"links\":0},"
-                     "\"remap\":false}");
+    ck_assert_str_eq(text, "{\"tiles\":[{\"x\":1,\"y\":2},{\"x\":3,\"y\":3}],\"links\":[{\"x\":0,"
+                           "\"y\":0,\"dir\":\"E\"}],\"compartments\":[],\"synapses\":[],"
+                           "\"cells\":[],\"random\":{\"seed\":0,\"tiles\":0,\"links\":0,"
+                           "\"compartments\":0,\"synapses\":0,\"cells\":0},\"remap\":false}");
     free(text);
     cJSON_Delete(j);
     cx_chip_free(&c);
@@ -73,6 +76,15 @@ START_TEST(bad_sections_are_refused)
         {"defects.random.tiles=1.5", "key 'defects.random.tiles'"},
         {"defects.random.seed=-1", "key 'defects.random.seed'"},
         {"defects.remap=maybe", "key 'defects.remap'"},
+        {"defects.compartments=[{x: 0, y: 0, index: 256}]",
+         "key 'defects.compartments[0].index': expected an integer in [0, 255]"},
+        {"defects.compartments=[{x: 0, y: 0, index: 1}, {x: 0, y: 0, index: 1}]",
+         "compartment 1 of tile (0, 0) is listed twice"},
+        {"defects.synapses=[{x: 0, y: 0, entry: 8192}]", "key 'defects.synapses[0].entry'"},
+        {"defects.cells=[{x: 0, y: 0, array: 8, row: 0, col: 0}]", "key 'defects.cells[0].array'"},
+        {"defects.cells=[{x: 0, y: 0, array: 0, row: 0, col: 0, value: 2}]",
+         "key 'defects.cells[0].value'"},
+        {"defects.random.cells=-0.1", "key 'defects.random.cells'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cx_chip_config c;
@@ -84,6 +96,45 @@ START_TEST(bad_sections_are_refused)
                           strstr(cx_last_error(), "override"),
                       "no file named: %s", cx_last_error());
     }
+}
+END_TEST
+
+START_TEST(tile_defect_lists)
+{
+    const char *sets[] = {"defects.compartments=[{x: 2, y: 1, index: 9, value: 0.25}]",
+                          "defects.cells=[{x: 2, y: 1, array: 1, row: 3, col: 4, value: -1}]",
+                          "defects.random.compartments=0.05", "defects.random.synapses=0.02",
+                          "defects.random.seed=3"};
+    cx_chip_config c;
+    ck_assert_msg(load(sets, 5, &c) == CX_OK, "%s", cx_last_error());
+    ck_assert(cx_chip_has_tile_defects(&c));
+    size_t comps = 0, syns = 0;
+    for (int y = 0; y < 4; y++)
+        for (int x = 0; x < 4; x++) {
+            cx_chip_tile_defect_list d, e;
+            ck_assert_int_eq(cx_chip_tile_defects(&c, x, y, &d), CX_OK);
+            ck_assert_int_eq(cx_chip_tile_defects(&c, x, y, &e), CX_OK);
+            ck_assert(d.n_comps == e.n_comps && !memcmp(d.comp, e.comp, d.n_comps * 4));
+            for (size_t k = 1; k < d.n_comps; k++)
+                ck_assert_uint_lt(d.comp[k - 1], d.comp[k]); /* slot order, once each */
+            if (x == 2 && y == 1) {
+                int seen = 0;
+                for (size_t k = 0; k < d.n_comps; k++)
+                    if (d.comp[k] == 9) seen = 1, ck_assert(d.comp_value[k] == 0.25);
+                ck_assert(seen);
+                ck_assert_uint_eq(d.n_cells, 1);
+                ck_assert_uint_eq(d.cell[0], (1 * 128 + 3) * 128 + 4);
+                ck_assert(d.cell_value[0] == -1);
+            }
+            comps += d.n_comps, syns += d.n_synapses;
+            cx_chip_tile_defects_free(&d);
+            cx_chip_tile_defects_free(&e);
+        }
+    /* Binomial over 16 tiles x 256 slots and 16 x 8192 entries, within 5 sd */
+    double nc = 16 * 256, ns = 16 * 8192;
+    ck_assert_msg(fabs((double)comps - nc * 0.05) < 5 * sqrt(nc * 0.05 * 0.95) + 1, "%zu", comps);
+    ck_assert_msg(fabs((double)syns - ns * 0.02) < 5 * sqrt(ns * 0.02 * 0.98), "%zu", syns);
+    cx_chip_free(&c);
 }
 END_TEST
 
@@ -365,6 +416,65 @@ START_TEST(default_chip_with_defects_maps_around_them)
 }
 END_TEST
 
+/* Compiles and runs L-MNIST on the ideal chip with the in-tile defects of
+ * `text`; returns the run report; the outputs in *out. */
+static cJSON *ideal_run(const char *text, char **out)
+{
+    char *lm = cx_test_data("glifr/lmnist_glifr_lheta"), *ideal = chip_path("ideal");
+    char *def = cx_test_tmp("tile_defects.yaml"), *prog = cx_test_tmp("tile_def.yaml");
+    char *rep = cx_test_tmp("tile_def_run.json"), args[8192];
+    *out = cx_test_tmp("tile_def_y.safetensors");
+    write_text(def, text);
+    snprintf(args, sizeof args,
+             "compile '%s' --chip '%s' --defects '%s' --output '%s' --calibration "
+             "'%s/traces.safetensors' --instances 0",
+             lm, ideal, def, prog, lm);
+    cli_ok(args);
+    snprintf(args, sizeof args,
+             "run '%s' --input '%s/traces.safetensors' --output '%s' --report '%s'", prog, lm, *out,
+             rep);
+    cli_ok(args);
+    cJSON *j = report(rep);
+    free(lm), free(ideal), free(def), free(prog), free(rep);
+    return j;
+}
+
+START_TEST(tiles_map_around_stuck_slots_entries_and_cells)
+{
+    /* on tile (0,0), which the placement uses: stuck slots, a dead entry and
+     * stuck cells in columns the placement uses, in arrays with spare columns */
+    static const char base[] =
+        "defects:\n"
+        "  compartments: [{x: 0, y: 0, index: 3, value: 0.5}, {x: 0, y: 0, index: 100}]\n"
+        "  synapses: [{x: 0, y: 0, entry: 7}, {x: 0, y: 0, entry: 2000}]\n"
+        "  cells: [{x: 0, y: 0, array: 0, row: 2, col: 5, value: 0},\n"
+        "          {x: 0, y: 0, array: 0, row: 10, col: 6, value: 1}]\n"
+        "  remap: %s\n";
+    char text[1024], *out, args[4096];
+    snprintf(text, sizeof text, base, "true");
+    cJSON *good = ideal_run(text, &out);
+    ck_assert_int_eq((int)num(good, "defects", "stuck_compartments_used"), 0);
+    ck_assert_int_eq((int)num(good, "defects", "dead_synapses_used"), 0);
+    ck_assert_int_eq((int)num(good, "defects", "weights_on_stuck_cells"), 0);
+    ck_assert_int_eq((int)num(good, "defects", "crossbar_columns_moved"), 2);
+    char *lm = cx_test_data("glifr/lmnist_glifr_lheta");
+    snprintf(args, sizeof args, "compare '%s' '%s/traces.safetensors' --tensor y --tol 1e-9", out,
+             lm);
+    cli_ok(args); /* exact around them */
+    free(out);
+    snprintf(text, sizeof text, base, "false");
+    cJSON *bad = ideal_run(text, &out);
+    ck_assert_int_eq((int)num(bad, "defects", "stuck_compartments_used"), 2);
+    ck_assert_int_eq((int)num(bad, "defects", "dead_synapses_used"), 2);
+    ck_assert_int_eq((int)num(bad, "defects", "weights_on_stuck_cells"), 2);
+    ck_assert(num(bad, "defects", "crossbar_weight_lost") > 0);
+    ck_assert_msg(measured_rmse(bad) > 1e-3, "rmse %g with unmapped defects", measured_rmse(bad));
+    cJSON_Delete(good);
+    cJSON_Delete(bad);
+    free(out), free(lm);
+}
+END_TEST
+
 START_TEST(unmappable_model_names_the_defects)
 {
     char *lm = cx_test_data("glifr/lmnist_glifr_lheta"), *chip = chip_path("default");
@@ -386,6 +496,14 @@ START_TEST(unmappable_model_names_the_defects)
              lm, chip, def, prog);
     const char *want2[] = {"2 of the chip's 16 tiles work", "defects", NULL};
     cx_test_refused("placement on 2 working", args, 1, prog, want2);
+    /* a tile whose stuck slots leave too few compartments for the program */
+    char *elm = cx_test_data("elm/num_memory_20");
+    write_text(def, "defects:\n  random: {seed: 1, compartments: 0.8}\n");
+    snprintf(args, sizeof args, "compile '%s' --chip '%s' --defects '%s' --output '%s'", elm, chip,
+             def, prog);
+    free(elm);
+    const char *want3[] = {"compartments", "defects", NULL};
+    cx_test_refused("stuck slots", args, 1, prog, want3);
     free(lm), free(chip), free(prog), free(def);
 }
 END_TEST
@@ -425,12 +543,14 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, section_parses_and_mirrors);
     tcase_add_test(tc, bad_sections_are_refused);
+    tcase_add_test(tc, tile_defect_lists);
     tcase_add_test(tc, random_map_statistics_and_determinism);
     tcase_add_test(tc, router_detours_around_dead_links);
     tcase_add_test(tc, router_without_route_around_loses_copies);
     tcase_add_test(tc, unreachable_destination_is_named);
     tcase_add_test(tc, ideal_chip_with_defects_is_exact);
     tcase_add_test(tc, default_chip_with_defects_maps_around_them);
+    tcase_add_test(tc, tiles_map_around_stuck_slots_entries_and_cells);
     tcase_add_test(tc, unmappable_model_names_the_defects);
     tcase_add_test(tc, defects_file_errors);
     suite_add_tcase(s, tc);
