@@ -3,8 +3,12 @@
  * Format: 8-byte little-endian header length N, N bytes of JSON header
  * {"name": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]}, ...,
  * "__metadata__": {"k": "v"}}, then the raw little-endian C-order data.
- * A file is read whole and validated at open: every tensor's byte range must
- * match dtype x shape and lie inside the data section. */
+ * A file is read whole and validated at open, against the format's rules:
+ * the header is UTF-8 JSON without NUL, an object starting with '{' and
+ * padded only with whitespace; tensor names (and metadata keys) appear once;
+ * metadata values are strings; every tensor's byte range holds exactly
+ * dtype x shape; and the ranges, sorted, tile the data section from 0 to its
+ * end without overlaps, holes or trailing bytes. */
 #ifndef CX_ST_H
 #define CX_ST_H
 
@@ -33,12 +37,19 @@ typedef enum {
 
 /* Bit masks of accepted dtypes for the typed readers. */
 #define CX_DTM(dt) (1u << (dt))
-#define CX_DTM_FLOAT (CX_DTM(CX_DT_F64) | CX_DTM(CX_DT_F32) | CX_DTM(CX_DT_F16) | CX_DTM(CX_DT_BF16))
+#define CX_DTM_FLOAT                                                                               \
+    (CX_DTM(CX_DT_F64) | CX_DTM(CX_DT_F32) | CX_DTM(CX_DT_F16) | CX_DTM(CX_DT_BF16))
 #define CX_DTM_INT                                                                                 \
     (CX_DTM(CX_DT_I64) | CX_DTM(CX_DT_I32) | CX_DTM(CX_DT_I16) | CX_DTM(CX_DT_I8) |                \
      CX_DTM(CX_DT_U8))
 
 enum { CX_ST_MAX_DIMS = 8 };
+/* Limits on what a file may claim: the header length (as the reference
+ * implementation), and the elements of one tensor counting its non-zero
+ * extents only, so that any product of extents, times an element size or
+ * a model dimension, fits in 64 bits. The writer keeps to them too. */
+#define CX_ST_MAX_HEADER 100000000ull
+#define CX_ST_MAX_ELEMS (1ull << 40)
 
 typedef struct {
     char *name;
