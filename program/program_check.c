@@ -7,7 +7,6 @@
 
 #include "cx_inputs.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +184,7 @@ cx_status cx_program_load_model(const cx_program *p, const char *path, cx_model 
     if (st != CX_OK) return cx_fail_context(st, "%s: key 'model.dir'", path);
     const char *kind = cx_model_kind_name(p->kind);
     if (m->kind != p->kind)
-        st = cx_fail(CX_ERR_VALUE, "%s: key 'model.kind' is %s, but %s holds a %s model", path,
+        st = cx_fail(CX_ERR_VALUE, "%s: key 'model.kind' is %s, but the model in %s is %s", path,
                      kind, p->model_dir, cx_model_kind_name(m->kind));
     else if (p->step_ms != model_step_ms(m)) {
         char a[32], b[32];
