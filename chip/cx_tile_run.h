@@ -37,6 +37,9 @@ typedef struct {
 } cx_tile_run_io;
 
 cx_status cx_tile_run(cx_tile *t, cx_tile_run_io *io);
+/* CX_ERR_FIT when io->steps of recordings would pass CX_MAX_OUTPUT_BYTES
+ * (cx_limits.h); both engines check before allocating. */
+cx_status cx_tile_run_check(const cx_tile *t, const cx_tile_run_io *io);
 /* The chip gives the physical step length (step_ms / acceleration). */
 cx_status cx_tile_run_systemc(cx_tile *t, const cx_chip_config *chip, cx_tile_run_io *io);
 void cx_tile_run_io_free(cx_tile_run_io *io);

@@ -1,6 +1,7 @@
 /* Host data in, recordings out (cx_tile_run.h). */
 #include "cx_tile_run.h"
 
+#include "cx_limits.h"
 #include "cx_plot_trace.h"
 #include "cx_vcd.h"
 
@@ -69,9 +70,26 @@ static cx_status open_vcd(cx_tile_recorder *r)
     return st;
 }
 
+cx_status cx_tile_run_check(const cx_tile *t, const cx_tile_run_io *io)
+{
+    /* per step: readouts and trace (f64), spikes (u8), the plot's copy of the trace */
+    uint64_t row = 8 * (uint64_t)cx_tile_n_readouts(t) + 8 * (uint64_t)io->n_record +
+                   (uint64_t)cx_tile_n_somas(t) +
+                   (io->svg_path ? 8 * ((uint64_t)io->n_record + 1) : 0),
+             bytes;
+    if (!cx_output_fits(io->steps, row, &bytes))
+        return cx_fail(CX_ERR_FIT,
+                       "%zu steps of %llu bytes of recordings each need %.3g bytes, more than "
+                       "the limit of %llu",
+                       io->steps, (unsigned long long)row, (double)bytes,
+                       (unsigned long long)CX_MAX_OUTPUT_BYTES);
+    return CX_OK;
+}
+
 cx_status cx_tile_recorder_begin(cx_tile *t, cx_tile_run_io *io, cx_tile_recorder **out)
 {
     *out = NULL;
+    CX_TRY(cx_tile_run_check(t, io));
     cx_tile_recorder *r = calloc(1, sizeof *r);
     if (!r) return cx_fail(CX_ERR_NOMEM, "out of memory");
     r->t = t, r->io = io;

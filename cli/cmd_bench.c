@@ -7,7 +7,9 @@
 #include "cx_rng.h"
 #include "cx_tile.h"
 
+#include <float.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,21 +74,18 @@ static int parse(int argc, char **argv, bench_opts *o)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_N:
-            if (cx_cli_parse_long(optarg, &o->n) || o->n < 1 || o->n > 100000000)
-                return cx_cli_usage("bench tile", "--compartments needs 1..1e8, got '%s'", optarg);
+            if (cx_cli_opt_long("bench tile", "--compartments", optarg, 1, 100000000, &o->n))
+                return 2;
             break;
         case O_MS:
-            if (cx_cli_parse_double(optarg, &o->ms) || !(o->ms > 0))
-                return cx_cli_usage("bench tile", "--ms needs a number > 0, got '%s'", optarg);
+            if (cx_cli_opt_double("bench tile", "--ms", optarg, 0, 1, 1e9, &o->ms)) return 2;
             break;
         case O_STEP:
-            if (cx_cli_parse_double(optarg, &o->step) || !(o->step > 0) || o->step > 10)
-                return cx_cli_usage("bench tile", "--step needs a number in (0, 10] ms, got '%s'",
-                                    optarg);
+            if (cx_cli_opt_double("bench tile", "--step", optarg, 0, 1, 10, &o->step)) return 2;
             break;
         case O_SUB:
-            if (cx_cli_parse_long(optarg, &o->substeps) || o->substeps < 1 || o->substeps > 100000)
-                return cx_cli_usage("bench tile", "--substeps needs 1..100000, got '%s'", optarg);
+            if (cx_cli_opt_long("bench tile", "--substeps", optarg, 1, 100000, &o->substeps))
+                return 2;
             break;
         case O_MODE:
             if (!strcmp(optarg, "sampled"))
@@ -109,16 +108,15 @@ static int parse(int argc, char **argv, bench_opts *o)
                                     optarg);
             break;
         case O_SEED:
-            if (cx_cli_parse_long(optarg, &v) || v < 0)
-                return cx_cli_usage("bench tile", "--seed needs an integer >= 0, got '%s'", optarg);
+            if (cx_cli_opt_long("bench tile", "--seed", optarg, 0, LONG_MAX, &v)) return 2;
             o->seed = (uint64_t)v;
             break;
         case O_JSON:
             o->json = 1;
             break;
         case O_SIGMA:
-            if (cx_cli_parse_double(optarg, &o->sigma_x) || !(o->sigma_x > 0))
-                return cx_cli_usage("bench tile", "--sigma-x needs a number > 0, got '%s'", optarg);
+            if (cx_cli_opt_double("bench tile", "--sigma-x", optarg, 0, 1, DBL_MAX, &o->sigma_x))
+                return 2;
             break;
         case 'h':
             fputs(help, stdout);

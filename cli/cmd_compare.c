@@ -3,13 +3,15 @@
 #include "cx_cli.h"
 #include "cx_st.h"
 
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: cortile compare A.safetensors B.safetensors [--tensor NAME]... [--tol X] [--rel] [--json]\n"
+    "usage: cortile compare A.safetensors B.safetensors [--tensor NAME]... [--tol X] [--rel] "
+    "[--json]\n"
     "\n"
     "For every tensor present in both files (or only the named ones), prints the\n"
     "max absolute error, the RMSE and the max relative error |a-b| / max(1, |b|)\n"
@@ -69,32 +71,38 @@ static int listed(const char *name, char **names, int n)
 
 int cx_cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {{"tensor", required_argument, 0, 't'},
-                                         {"tol", required_argument, 0, 'o'},
-                                         {"rel", no_argument, 0, 'r'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"tensor", required_argument, 0, 't'}, {"tol", required_argument, 0, 'o'},
+        {"rel", no_argument, 0, 'r'},          {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     char **names = calloc((size_t)argc, sizeof *names);
     int nnames = 0, rel = 0, json = 0, c, rc = 0;
     double tol = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 't': names[nnames++] = optarg; break;
+        case 't':
+            names[nnames++] = optarg;
+            break;
         case 'o':
-            if (cx_cli_parse_double(optarg, &tol) || !(tol >= 0)) {
+            if (cx_cli_opt_double("compare", "--tol", optarg, 0, 0, DBL_MAX, &tol)) {
                 free(names);
-                return cx_cli_usage("compare", "--tol needs a number >= 0, got '%s'", optarg);
+                return 2;
             }
             break;
-        case 'r': rel = 1; break;
-        case 'j': json = 1; break;
+        case 'r':
+            rel = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
         case 'h':
             fputs(help, stdout);
             free(names);
             return 0;
-        default: free(names); return cx_cli_usage("compare", "unknown option");
+        default:
+            free(names);
+            return cx_cli_usage("compare", "unknown option");
         }
     }
     if (argc - optind != 2) {

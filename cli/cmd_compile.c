@@ -102,7 +102,8 @@ static int parse(int argc, char **argv, compile_args *a)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        long *num = NULL;
+        long *num = NULL, hi = INT_MAX;
+        const char *opt = NULL;
         switch (c) {
         case O_CHIP:
             a->chip = optarg;
@@ -111,7 +112,7 @@ static int parse(int argc, char **argv, compile_args *a)
             a->board = optarg;
             break;
         case O_CHIPS:
-            num = &a->chips;
+            num = &a->chips, opt = "--chips", hi = 65536; /* 0: the fewest */
             break;
         case O_OUT:
             a->output = optarg;
@@ -120,16 +121,16 @@ static int parse(int argc, char **argv, compile_args *a)
             a->calibration = optarg;
             break;
         case O_CALN:
-            num = &a->cal_samples;
+            num = &a->cal_samples, opt = "--calibration-samples";
             break;
         case O_TILES:
-            num = &a->tiles;
+            num = &a->tiles, opt = "--tiles";
             break;
         case O_INST:
-            num = &a->instances;
+            num = &a->instances, opt = "--instances", hi = 100000;
             break;
         case O_SEED:
-            num = &a->seed;
+            num = &a->seed, opt = "--seed";
             break;
         case O_NOBUD:
             a->budget = 0;
@@ -152,9 +153,7 @@ static int parse(int argc, char **argv, compile_args *a)
         default:
             return cx_cli_usage("compile", "unknown option");
         }
-        if (num && (cx_cli_parse_long(optarg, num) || *num < 0 || *num > INT_MAX))
-            return cx_cli_usage("compile", "'%s' needs a non-negative integer, found '%s'",
-                                argv[optind - 1], optarg);
+        if (num && cx_cli_opt_long("compile", opt, optarg, 0, hi, num)) return 2;
     }
     if (optind + 1 != argc) return cx_cli_usage("compile", "expected one MODEL_DIR");
     a->model = argv[optind];

@@ -5,10 +5,18 @@
 #include "cx_noc.h"
 #include "cx_noc_sc.h"
 
+#include <float.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Limits of one run: the latency histogram grows with the cycles a packet
+ * can wait, the packet pool with the packets still queued. */
+#define CX_NOC_CLI_MAX_CYCLES 1000000000ull /* --cycles */
+#define CX_NOC_CLI_MAX_PACKETS 1e8          /* --rate x tiles x --cycles */
 
 static const char help[] =
     "usage: cortile noc --traffic PATTERN [--rate R] --cycles N [options]\n"
@@ -29,7 +37,8 @@ static const char help[] =
     "                             'dst1;dst2;...' multicasts\n"
     "  --rate R                   packets per cycle per tile (Bernoulli), 0 < R <= 1\n"
     "                             (synthetic patterns only)\n"
-    "  --cycles N                 router cycles to simulate\n"
+    "  --cycles N                 router cycles to simulate (at most 1e9, and\n"
+    "                             --rate x tiles x N at most 1e8 packets)\n"
     "  --warmup W                 latency, throughput and link load count from\n"
     "                             cycle W on (default 0)\n"
     "  --seed S                   random seed (default 1); one seed, one result\n"
@@ -85,6 +94,8 @@ typedef struct {
     int json, systemc, have_rate, have_cycles, hosts_set;
 } noc_opts;
 
+/* A part of a compound option (--mesh WxH, --traffic multicast:K); the
+ * caller names the option in its usage error. */
 static int parse_int(const char *s, long lo, long hi, int *out)
 {
     long v;
@@ -93,27 +104,16 @@ static int parse_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-') return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end) return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_pair(const char *s, char sep, int *a, int *b)
 {
-    char *end;
-    long x = strtol(s, &end, 10);
-    if (end == s || *end != sep) return -1;
-    const char *t = end + 1;
-    long y = strtol(t, &end, 10);
-    if (end == t || *end) return -1;
-    *a = (int)x;
-    *b = (int)y;
-    return 0;
+    char buf[64];
+    const char *mid = strchr(s, sep);
+    size_t n = mid ? (size_t)(mid - s) : 0;
+    if (!mid || n >= sizeof buf) return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    /* the router checks the values against the mesh */
+    return parse_int(buf, INT_MIN, INT_MAX, a) || parse_int(mid + 1, INT_MIN, INT_MAX, b) ? -1 : 0;
 }
 
 static int parse_traffic(noc_opts *o, const char *spec)
@@ -270,22 +270,20 @@ int cx_cmd_noc(int argc, char **argv)
             have_traffic = 1;
             break;
         case O_RATE:
-            if (cx_cli_parse_double(a, &o.traffic.rate))
-                return cx_cli_usage("noc", "--rate needs a number, got '%s'", a);
+            /* the router checks (0, 1] against its traffic */
+            if (cx_cli_opt_double("noc", "--rate", a, -DBL_MAX, 0, DBL_MAX, &o.traffic.rate))
+                return 2;
             o.have_rate = 1;
             break;
         case O_CYCLES:
-            if (parse_u64(a, &o.cycles) || o.cycles == 0)
-                return cx_cli_usage("noc", "--cycles needs a positive integer, got '%s'", a);
+            if (cx_cli_opt_u64("noc", "--cycles", a, 1, CX_NOC_CLI_MAX_CYCLES, &o.cycles)) return 2;
             o.have_cycles = 1;
             break;
         case O_WARMUP:
-            if (parse_u64(a, &o.warmup))
-                return cx_cli_usage("noc", "--warmup needs an integer >= 0, got '%s'", a);
+            if (cx_cli_opt_u64("noc", "--warmup", a, 0, CX_NOC_CLI_MAX_CYCLES, &o.warmup)) return 2;
             break;
         case O_SEED:
-            if (parse_u64(a, &o.traffic.seed))
-                return cx_cli_usage("noc", "--seed needs an integer >= 0, got '%s'", a);
+            if (cx_cli_opt_u64("noc", "--seed", a, 0, UINT64_MAX, &o.traffic.seed)) return 2;
             break;
         case O_JSON:
             o.json = 1;
@@ -308,9 +306,12 @@ int cx_cmd_noc(int argc, char **argv)
                          : c == O_PKT   ? &o.cfg.packet_bits
                          : c == O_DEPTH ? &o.cfg.buffer_depth_packets
                                         : &o.cfg.credit_delay_cycles;
-            if (parse_int(a, -1000000, 1000000, field))
-                return cx_cli_usage("noc", "--%s needs an integer, got '%s'", opts[c - O_MESH].name,
-                                    a);
+            char opt[32];
+            long v;
+            snprintf(opt, sizeof opt, "--%s", opts[c - O_MESH].name);
+            /* the router's config check gives each its own range */
+            if (cx_cli_opt_long("noc", opt, a, -1000000, 1000000, &v)) return 2;
+            *field = (int)v;
             break;
         }
         case O_FLOW:
@@ -339,8 +340,7 @@ int cx_cmd_noc(int argc, char **argv)
                                     "--switching needs store-forward or cut-through, got '%s'", a);
             break;
         case O_CLOCK:
-            if (cx_cli_parse_double(a, &o.cfg.clock_mhz))
-                return cx_cli_usage("noc", "--clock-mhz needs a number, got '%s'", a);
+            if (cx_cli_opt_double("noc", "--clock-mhz", a, 0, 1, 1e6, &o.cfg.clock_mhz)) return 2;
             break;
         case O_HOST:
             if (!o.hosts_set) o.cfg.n_hosts = 0, o.hosts_set = 1;
@@ -377,6 +377,13 @@ int cx_cmd_noc(int argc, char **argv)
         o.traffic.hotspot_y = o.cfg.height / 2;
     }
     o.traffic.end_cycle = o.cycles;
+    double packets = o.traffic.rate * (double)o.cfg.width * (double)o.cfg.height * (double)o.cycles;
+    if (!o.trace && packets > CX_NOC_CLI_MAX_PACKETS)
+        return cx_cli_usage("noc",
+                            "--cycles %llu at --rate %g on a %dx%d mesh generates %.3g packets, "
+                            "at most %.0g",
+                            (unsigned long long)o.cycles, o.traffic.rate, o.cfg.width, o.cfg.height,
+                            packets, CX_NOC_CLI_MAX_PACKETS);
 
     cx_noc *noc = NULL;
     cx_status st = cx_noc_alloc(&o.cfg, &noc);

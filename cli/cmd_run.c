@@ -4,6 +4,7 @@
 #include "cx_compile.h"
 #include "cx_evaluate.h"
 #include "cx_json.h"
+#include "cx_limits.h"
 #include "cx_mpi.h"
 #include "cx_progress.h"
 #include "cx_st.h"
@@ -39,7 +40,8 @@ static const char help[] =
     "\n"
     "  --input FILE     input tensors as `cortile reference --input` reads them\n"
     "  --mnist DIR      L-MNIST GLIFR: the MNIST test set in DIR (t10k-*-ubyte[.gz])\n"
-    "  --limit N        only the first N samples\n"
+    "  --limit N        only the first N samples (the outputs, with --record the\n"
+    "                   probes too, may take at most 4 GiB)\n"
     "  --output FILE    output tensors to write\n"
     "  --chip FILE      chip description instead of PROGRAM.chip.yaml\n"
     "  --board FILE     board description instead of PROGRAM.board.yaml (board programs)\n"
@@ -101,6 +103,7 @@ static int parse(int argc, char **argv, run_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         long *num = NULL;
+        const char *opt = NULL;
         switch (c) {
         case O_IN:
             a->input = optarg;
@@ -109,7 +112,7 @@ static int parse(int argc, char **argv, run_args *a)
             a->mnist = optarg;
             break;
         case O_LIMIT:
-            num = &a->limit;
+            num = &a->limit, opt = "--limit";
             break;
         case O_OUT:
             a->output = optarg;
@@ -121,7 +124,7 @@ static int parse(int argc, char **argv, run_args *a)
             a->board = optarg;
             break;
         case O_SEED:
-            num = &a->seed;
+            num = &a->seed, opt = "--seed";
             break;
         case O_DEFECTS:
             a->defects = optarg;
@@ -150,9 +153,7 @@ static int parse(int argc, char **argv, run_args *a)
         default:
             return cx_cli_usage("run", "unknown option");
         }
-        if (num && (cx_cli_parse_long(optarg, num) || *num < 0))
-            return cx_cli_usage("run", "'%s' needs a non-negative integer, found '%s'",
-                                argv[optind - 1], optarg);
+        if (num && cx_cli_opt_long("run", opt, optarg, 0, LONG_MAX, num)) return 2;
     }
     if (optind + 1 != argc) return cx_cli_usage("run", "expected one PROGRAM.yaml");
     a->program = argv[optind];
@@ -211,14 +212,10 @@ static cx_status write_outputs(const run_args *a, const cx_program *p, const cx_
     return st;
 }
 
-/* Measured error against the reference simulator, when the model is at hand. */
-static void measure(const cx_program *p, const cx_inputs *in, const double *y, cJSON *rep)
+/* Measured error against the reference simulator. */
+static void measure(const cx_program *p, const cx_model *m, const cx_inputs *in, const double *y,
+                    cJSON *rep)
 {
-    cx_model *m = NULL;
-    if (cx_model_load(p->model_dir, p->kind, NULL, 0, &m) != CX_OK) {
-        cJSON_AddStringToObject(rep, "measured_skipped", cx_last_error());
-        return;
-    }
     size_t ny = (size_t)(in->samples * in->steps * p->n_outputs);
     double *ref = malloc(ny * sizeof *ref + 1);
     cx_error err;
@@ -238,7 +235,6 @@ static void measure(const cx_program *p, const cx_inputs *in, const double *y, c
         cx_error_release(&err);
     }
     free(ref);
-    cx_model_free(m);
 }
 
 static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_config *chip,
@@ -248,7 +244,9 @@ static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_
     cx_exec_opts eo = {
         .seed = (uint64_t)a->seed, .router = a->router, .board = board, .distributed = 1};
     cx_exec *e;
-    CX_TRY(cx_exec_alloc(p, chip, &eo, &e));
+    /* the program's tiles and routes against the chip: name the program */
+    cx_status ast = cx_exec_alloc(p, chip, &eo, &e);
+    if (ast != CX_OK) return cx_fail_context(ast, "%s", a->program);
     cx_progress prog;
     cx_progress_start(&prog, "run", (size_t)in->samples);
     if (cx_mpi_rank() != 0) prog.enabled = 0; /* one progress line per run */
@@ -287,9 +285,27 @@ static cx_status simulate(const run_args *a, const cx_program *p, const cx_chip_
     return st;
 }
 
+/* Outputs (and with --record the probes) before they are allocated. */
+static cx_status check_sizes(const run_args *a, const cx_program *p, const cx_inputs *in)
+{
+    uint64_t per_step = (uint64_t)p->n_outputs, bytes;
+    for (int q = 0; a->record && q < p->n_probes; q++)
+        per_step += p->probes[q].n;
+    if (cx_output_fits((uint64_t)in->samples * (uint64_t)in->steps, 8 * per_step, &bytes))
+        return CX_OK;
+    return cx_fail(CX_ERR_FIT,
+                   "%s: %lld samples x %lld steps x %llu %s need %.3g bytes, more than the "
+                   "limit of %llu; run fewer samples (--limit)",
+                   a->input ? a->input : a->mnist, (long long)in->samples, (long long)in->steps,
+                   (unsigned long long)per_step,
+                   a->record ? "outputs and --record probes" : "outputs", (double)bytes,
+                   (unsigned long long)CX_MAX_OUTPUT_BYTES);
+}
+
 static cx_status run(const run_args *a)
 {
     cx_program *p = NULL;
+    cx_model *m = NULL;
     cx_chip_config chip;
     memset(&chip, 0, sizeof chip);
     cx_inputs in = {0};
@@ -300,6 +316,7 @@ static cx_status run(const run_args *a)
     char *chip_path = a->chip ? NULL : cx_cli_program_sibling(a->program, ".chip.yaml");
     char *board_path = a->board ? NULL : cx_cli_program_sibling(a->program, ".board.yaml");
     cx_status st = cx_program_load(a->program, &p);
+    if (st == CX_OK) st = cx_program_load_model(p, a->program, &m);
     if (st == CX_OK && p->board_name && a->chip)
         st = cx_fail(CX_ERR_USAGE, "%s is compiled for board '%s': give --board, not --chip",
                      a->program, p->board_name);
@@ -317,6 +334,7 @@ static cx_status run(const run_args *a)
     if (st == CX_OK)
         st = a->mnist ? cx_cli_load_inputs(a->mnist, p->kind, p->n_inputs, a->limit, &in)
                       : cx_inputs_load(a->input, p->kind, p->n_inputs, a->limit, &in);
+    if (st == CX_OK) st = check_sizes(a, p, &in);
     if (st == CX_OK) {
         y = malloc((size_t)(in.samples * in.steps * p->n_outputs) * sizeof *y + 1);
         if (!y) st = cx_fail(CX_ERR_NOMEM, "out of memory");
@@ -345,7 +363,7 @@ static cx_status run(const run_args *a)
     /* every rank holds the outputs; rank 0 writes and reports */
     const int writer = cx_mpi_rank() == 0;
     if (st == CX_OK && writer) st = write_outputs(a, p, &in, y, rec);
-    if (st == CX_OK && writer) measure(p, &in, y, rep);
+    if (st == CX_OK && writer) measure(p, m, &in, y, rep);
     if (st == CX_OK && writer && a->report) st = cx_json_save(a->report, rep);
     if (st == CX_OK && writer) {
         if (a->json) {
@@ -373,6 +391,7 @@ static cx_status run(const run_args *a)
     cx_inputs_release(&in);
     cx_chip_free(&chip);
     cx_board_free(&board);
+    cx_model_free(m);
     cx_program_free(p);
     return st;
 }

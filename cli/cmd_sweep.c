@@ -67,9 +67,7 @@ static int parse(int argc, char **argv, sweep_args *a)
             a->output = optarg;
             break;
         case 'j':
-            if (cx_cli_parse_long(optarg, &a->jobs) || a->jobs < 1 || a->jobs > 1024)
-                return cx_cli_usage("sweep", "'-j' needs a number of workers 1..1024, found '%s'",
-                                    optarg);
+            if (cx_cli_opt_long("sweep", "-j", optarg, 1, 1024, &a->jobs)) return 2;
             break;
         case O_RESTART:
             a->restart = 1;

@@ -4,7 +4,9 @@
 #include "cx_glifr_synth.h"
 #include "cx_progress.h"
 
+#include <float.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -82,37 +84,39 @@ static int parse(int argc, char **argv, synth_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         long *num = NULL, seed = 0;
+        const char *opt = NULL;
         switch (c) {
         case O_N:
-            num = &a->o.neurons, a->have_n = 1;
+            num = &a->o.neurons, opt = "--neurons", a->have_n = 1;
             break;
         case O_F:
-            num = &a->o.fanout, a->have_f = 1;
+            num = &a->o.fanout, opt = "--fanout", a->have_f = 1;
             break;
         case O_SEED:
-            num = &seed, a->have_seed = 1;
+            num = &seed, opt = "--seed", a->have_seed = 1;
             break;
         case O_OUT:
             a->output = optarg;
             break;
         case O_IN:
-            num = &a->o.inputs;
+            num = &a->o.inputs, opt = "--inputs";
             break;
         case O_NOUT:
-            num = &a->o.outputs;
+            num = &a->o.outputs, opt = "--outputs";
             break;
         case O_ASC:
-            num = &a->o.asc;
+            num = &a->o.asc, opt = "--asc";
             break;
         case O_STEPS:
-            num = &a->o.steps;
+            num = &a->o.steps, opt = "--steps";
             break;
         case O_SAMP:
-            num = &a->o.samples;
+            num = &a->o.samples, opt = "--samples";
             break;
         case O_DELAY:
-            if (cx_cli_parse_double(optarg, &a->o.delay_ms))
-                return cx_cli_usage("synth", "--delay-ms needs a number, found '%s'", optarg);
+            if (cx_cli_opt_double("synth", "--delay-ms", optarg, -DBL_MAX, 0, DBL_MAX,
+                                  &a->o.delay_ms))
+                return 2;
             break;
         case O_DENSE:
             a->o.dense = 1;
@@ -126,13 +130,10 @@ static int parse(int argc, char **argv, synth_args *a)
         default:
             return cx_cli_usage("synth", "unknown option");
         }
-        if (num && cx_cli_parse_long(optarg, num))
-            return cx_cli_usage("synth", "'%s' needs an integer, found '%s'", argv[optind - 1],
-                                optarg);
-        if (c == O_SEED) {
-            if (seed < 0) return cx_cli_usage("synth", "--seed must be >= 0, found %ld", seed);
-            a->o.seed = (uint64_t)seed;
-        }
+        /* the model's own limits follow in cx_glifr_synth_check */
+        if (num && cx_cli_opt_long("synth", opt, optarg, c == O_SEED ? 0 : LONG_MIN, LONG_MAX, num))
+            return 2;
+        if (c == O_SEED) a->o.seed = (uint64_t)seed;
     }
     if (optind != argc) return cx_cli_usage("synth", "unexpected argument '%s'", argv[optind]);
     if (!a->have_n) return cx_cli_usage("synth", "missing --neurons N");

@@ -9,9 +9,12 @@
 #include "cx_tile_run.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+enum { CX_TILE_CLI_MAX_SPIKES = 65535 }; /* spikes of one source in one step */
 
 static const char help[] =
     "usage: cortile tile NETLIST.yaml --chip CHIP.yaml [--input IN.safetensors] [--steps N]\n"
@@ -27,7 +30,8 @@ static const char help[] =
     "  --input FILE     safetensors with 'inputs' [T, n_inputs] (host analog inputs,\n"
     "                   held over each model step) and/or 'spikes' [T, n_sources]\n"
     "                   (spike counts; column j is synapse source j, due at step t)\n"
-    "  --steps N        model steps (default: the input's T; required without input)\n"
+    "  --steps N        model steps (default: the input's T; required without input);\n"
+    "                   the recordings may take at most 4 GiB\n"
     "  --output FILE    safetensors: 'readout' [T, readouts], 'trace' [T, record]\n"
     "                   (the netlist's record list), 'spikes' [T, somas] (uint8)\n"
     "  --seed N         chip instance and noise seed (default 1)\n"
@@ -104,13 +108,11 @@ static int parse(int argc, char **argv, tile_opts *o)
             o->json = 1;
             break;
         case O_STEPS:
-            if (cx_cli_parse_long(optarg, &v) || v < 1)
-                return cx_cli_usage("tile", "--steps needs a positive integer, got '%s'", optarg);
+            if (cx_cli_opt_long("tile", "--steps", optarg, 1, LONG_MAX, &v)) return 2;
             o->steps = v;
             break;
         case O_SEED:
-            if (cx_cli_parse_long(optarg, &v) || v < 0)
-                return cx_cli_usage("tile", "--seed needs an integer >= 0, got '%s'", optarg);
+            if (cx_cli_opt_long("tile", "--seed", optarg, 0, LONG_MAX, &v)) return 2;
             o->seed = (uint64_t)v;
             break;
         case O_ENGINE:
@@ -164,12 +166,22 @@ static cx_status load_input(const tile_opts *o, const cx_netlist *nl, cx_tile_ru
         st = cx_st_require(f, "spikes", CX_DTM_INT | CX_DTM(CX_DT_BOOL), 2, shape, &t);
         if (st == CX_OK) st = cx_st_to_f64(f, t, 1, &io->spikes);
         if (st == CX_OK) io->spike_steps = (size_t)t->shape[0], io->n_sources = (size_t)t->shape[1];
+        /* the host sends one packet per spike: a huge count would never end */
         for (size_t i = 0; st == CX_OK && i < t->nelem; i++)
-            if (io->spikes[i] < 0 || io->spikes[i] != floor(io->spikes[i]))
+            if (!(io->spikes[i] >= 0 && io->spikes[i] <= CX_TILE_CLI_MAX_SPIKES) ||
+                io->spikes[i] != floor(io->spikes[i]))
                 st = cx_fail(CX_ERR_VALUE,
                              "%s: tensor 'spikes' element %zu is %g (spike counts are "
-                             "integers >= 0)",
-                             o->input, i, io->spikes[i]);
+                             "integers in 0..%d per step)",
+                             o->input, i, io->spikes[i], CX_TILE_CLI_MAX_SPIKES);
+        /* column j feeds source j: a synapse past the columns would never fire */
+        for (size_t i = 0; st == CX_OK && i < nl->net.n_synapses; i++)
+            if (nl->net.synapses[i].source >= io->n_sources)
+                st = cx_fail(CX_ERR_VALUE,
+                             "%s: key 'synapses[%zu].source' is %u, beyond the %zu column(s) of "
+                             "tensor 'spikes' in %s (column j feeds source j)",
+                             o->netlist, i, (unsigned)nl->net.synapses[i].source, io->n_sources,
+                             o->input);
     }
     if (st == CX_OK && in && sp && io->input_steps != io->spike_steps)
         st = cx_fail(CX_ERR_SHAPE, "%s: 'inputs' has %zu steps, 'spikes' %zu", o->input,
@@ -265,6 +277,13 @@ static cx_status run(const tile_opts *o)
     io.soma_names = (const char *const *)nl.soma_names;
     io.vcd_path = o->vcd, io.svg_path = o->plot;
     io.title = o->netlist;
+    /* before the run allocates: name what set the length */
+    if (st == CX_OK && cx_tile_run_check(t, &io) != CX_OK) {
+        if (o->steps > 0)
+            st = cx_fail_context(CX_ERR_FIT, "--steps %ld", o->steps);
+        else
+            st = cx_fail_context(CX_ERR_FIT, "%s: the input's %zu steps", o->input, io.steps);
+    }
     double t0 = cx_now_s();
     if (st == CX_OK) st = o->systemc ? cx_tile_run_systemc(t, &chip, &io) : cx_tile_run(t, &io);
     double wall = cx_now_s() - t0;

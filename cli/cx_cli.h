@@ -10,6 +10,7 @@
 #include "cx_status.h"
 
 #include <cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct {
@@ -60,5 +61,17 @@ cx_status cx_cli_load_inputs(const char *path, cx_model_kind kind, int n_inputs,
 /* Parses a double / long argument; 0 on success. */
 int cx_cli_parse_double(const char *s, double *out);
 int cx_cli_parse_long(const char *s, long *out);
+
+/* Every numeric option goes through these, so a bad value is one usage line
+ * naming the option and its range ("--chips needs an integer in 0..4096,
+ * got '-1'"). `opt` is the option as documented ("--chips"). Integers also
+ * take a float literal with an integral value (1e6). Each returns 0, or
+ * prints the usage error and returns 2, the exit code. */
+int cx_cli_opt_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+int cx_cli_opt_u64(const char *cmd, const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+                   uint64_t *out);
+/* Finite reals in [lo, hi], lo itself excluded when lo_open. */
+int cx_cli_opt_double(const char *cmd, const char *opt, const char *arg, double lo, int lo_open,
+                      double hi, double *out);
 
 #endif

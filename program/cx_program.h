@@ -155,10 +155,25 @@ cx_prog_usage cx_prog_tile_usage(const cx_chip_config *chip, const cx_prog_tile 
 
 /* ---- files ---- */
 
+/* What a program file may hold beyond what its parts must agree on: a model
+ * step of at most CX_PROG_MAX_STEP_MS, route due offsets in 0 ..
+ * CX_PROG_MAX_DUE_STEPS steps (the router holds a spike until it is due). */
+#define CX_PROG_MAX_STEP_MS 1000.0
+enum { CX_PROG_MAX_DUE_STEPS = 10000 };
+
 /* Writes PATH (YAML manifest) and PATH's tensors beside it
- * (<PATH without .yaml>.safetensors). */
+ * (<PATH without .yaml>.safetensors). Refuses a program that
+ * cx_program_load would refuse. */
 cx_status cx_program_save(const cx_program *p, const char *path);
+/* Loads and checks a program: every count, kind, index and value of the
+ * files, then the parts against each other (one route per source key, due
+ * offsets, synapses reached by a route, tile steps). Errors name the file
+ * and the key or tensor. */
 cx_status cx_program_load(const char *path, cx_program **out);
+/* The model a loaded program was compiled from (key model.dir, its kind
+ * read from the folder), checked against the program: model.kind, step_ms,
+ * inputs and outputs. Errors name the manifest `path` and the key. */
+cx_status cx_program_load_model(const cx_program *p, const char *path, cx_model **out);
 
 #ifdef __cplusplus
 }

@@ -91,4 +91,10 @@ typedef struct {
 cx_status prog_io_parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_counts **tc,
                                  const char **tensors);
 
+/* How the parts of a loaded (or about to be saved) program agree
+ * (program_check.c): tile steps, input signs and scales, one route per key
+ * and per source, due offsets, synapses that a route reaches. Errors name
+ * `tensors` and the tensor. */
+cx_status prog_check_self(const cx_program *p, const char *tensors);
+
 #endif

@@ -540,6 +540,7 @@ cx_status cx_program_load(const char *path, cx_program **out)
         if (st == CX_OK)
             st =
                 L.used ? load_tensors(&L, p, tc) : cx_fail(CX_ERR_NOMEM, "%s: out of memory", path);
+        if (st == CX_OK) st = prog_check_self(p, tpath);
         /* Name the manifest too: it names the tensors and their counts. */
         if (st != CX_OK) cx_fail_context(st, "%s", path);
     }

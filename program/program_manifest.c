@@ -109,7 +109,9 @@ cx_status prog_io_parse_manifest(const cx_yaml_doc *doc, cx_program *p, tile_cou
         if (v < 1) return cx_yaml_fail(CX_ERR_VALUE, cx_yaml_get(root, "chips"), "%ld chips", v);
         p->n_chips = (int)v;
     }
-    CX_TRY(cx_yaml_get_double(root, "step_ms", NULL, CX_YAML_ABOVE(0), &p->step_ms));
+    static const cx_yaml_range step_range = {
+        .min = 0, .max = CX_PROG_MAX_STEP_MS, .flags = CX_YAML_GT | CX_YAML_LE};
+    CX_TRY(cx_yaml_get_double(root, "step_ms", NULL, &step_range, &p->step_ms));
     CX_TRY(get_count(root, "steps_hint", &v));
     p->steps_hint = (int)v;
     CX_TRY(get_count(root, "host", &v));

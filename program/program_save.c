@@ -314,11 +314,17 @@ static const char *exact(char buf[32], double v)
     return buf;
 }
 
+/* The manifest's reals as the reader bounds them. */
+static cx_status save_manifest_check(const cx_program *p, const char *path)
+{
+    if (!(p->step_ms > 0 && p->step_ms <= CX_PROG_MAX_STEP_MS))
+        return cx_fail(CX_ERR_VALUE, "%s: cannot save: step_ms is %g, not a time in (0, %g] ms",
+                       path, p->step_ms, CX_PROG_MAX_STEP_MS);
+    return CX_OK;
+}
+
 static cx_status save_manifest(const cx_program *p, const char *path, const char *tensors)
 {
-    if (!(p->step_ms > 0) || !isfinite(p->step_ms))
-        return cx_fail(CX_ERR_VALUE, "%s: cannot save: step_ms is %g, not a time > 0", path,
-                       p->step_ms);
     char *text = NULL;
     size_t len = 0;
     FILE *fp = open_memstream(&text, &len);
@@ -380,7 +386,10 @@ cx_status cx_program_save(const cx_program *p, const char *path)
         return st;
     }
     saver s = {.w = cx_st_writer_alloc(), .file = tpath};
-    cx_status st = s.w ? save_tensors(&s, p) : cx_fail(CX_ERR_NOMEM, "%s: out of memory", tpath);
+    cx_status st = s.w ? CX_OK : cx_fail(CX_ERR_NOMEM, "%s: out of memory", tpath);
+    if (st == CX_OK) st = save_manifest_check(p, path);
+    if (st == CX_OK) st = prog_check_self(p, tpath);
+    if (st == CX_OK) st = save_tensors(&s, p);
     /* Tensors first: a manifest on disk always has its tensors beside it. */
     if (st == CX_OK) st = cx_st_writer_write(s.w, tpath);
     if (st == CX_OK) {

@@ -124,7 +124,7 @@ cx_status cx_exec_check_layout(const cx_exec *e)
         return cx_fail(CX_ERR_FIT, "the program is compiled for %d chip(s), board '%s' has %d",
                        p->n_chips, e->board->name, e->n_chips);
     if (p->host >= (int)e->chip.router.n_hosts)
-        return cx_fail(CX_ERR_FIT, "program uses host port %d, the chip has %zu (router.hosts)",
+        return cx_fail(CX_ERR_FIT, "key 'host' is %d, the chip has %zu host port(s) (router.hosts)",
                        p->host, e->chip.router.n_hosts);
     return CX_OK;
 }
@@ -137,14 +137,16 @@ cx_status cx_exec_alloc_tiles(cx_exec *e)
         const cx_prog_tile *t = &p->tiles[k];
         if (t->chip < 0 || t->chip >= e->n_chips || t->x < 0 || t->x >= W || t->y < 0 || t->y >= H)
             return cx_fail(CX_ERR_FIT,
-                           "program tile %d sits at chip %d (%d, %d), outside the %d chip(s) of "
-                           "%dx%d tiles",
-                           k, t->chip, t->x, t->y, e->n_chips, W, H);
+                           "key 'tiles[%d]': program tile %d sits at chip %d (%d, %d), outside the "
+                           "%d chip(s) of %dx%d tiles",
+                           k, k, t->chip, t->x, t->y, e->n_chips, W, H);
         int node = t->y * W + t->x, id = t->chip * e->nodes + node;
         if (e->tile_of_node[id] >= 0)
-            return cx_fail(CX_ERR_VALUE,
-                           "program tiles %d and %d share chip %d mesh position (%d, %d)",
-                           e->tile_of_node[id], k, t->chip, t->x, t->y);
+            return cx_fail(
+                CX_ERR_VALUE,
+                "keys 'tiles[%d]' and 'tiles[%d]': program tiles %d and %d share chip %d "
+                "mesh position (%d, %d)",
+                e->tile_of_node[id], k, e->tile_of_node[id], k, t->chip, t->x, t->y);
         e->tile_of_node[id] = k;
         e->node_of_tile[k] = node;
         e->soma_route[k] = malloc((t->n_somas + 1) * sizeof(int));

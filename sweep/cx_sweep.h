@@ -5,7 +5,8 @@
  * model, a chip, inputs and axes of chip keys. The points are the full grid
  * of axis values times the chip instances (seeds), in a fixed order: the
  * first axis outermost, the seed innermost, so point id =
- * ((i_0 * n_1 + i_1) * ... ) * n_seeds + seed index.
+ * ((i_0 * n_1 + i_1) * ... ) * n_seeds + seed index; at most
+ * CX_SWEEP_MAX_POINTS of them.
  *
  * Every point compiles the model for its chip (programs are shared between
  * points whose chips differ only in keys the compiler does not read, see
@@ -28,6 +29,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+enum { CX_SWEEP_MAX_POINTS = 1000000 }; /* grid cells x seeds of one sweep */
 
 /* One axis: chip keys set together to each of its values. */
 typedef struct {

@@ -288,6 +288,27 @@ static cx_status explicit_values(const cx_yaml_node *seq, cx_sweep_axis *ax)
     return CX_OK;
 }
 
+/* The points of the n_axes axes times `seeds`, checked with overflow
+ * detection against CX_SWEEP_MAX_POINTS; the error lists the axes. */
+static cx_status check_grid(const cx_sweep_spec *s, const cx_yaml_node *at, size_t n_axes,
+                            size_t seeds)
+{
+    size_t points = seeds;
+    int over = 0;
+    for (size_t a = 0; a < n_axes; a++)
+        over |= __builtin_mul_overflow(points, s->axes[a].n, &points);
+    if (!over && points <= CX_SWEEP_MAX_POINTS) return CX_OK;
+    char list[512] = "";
+    size_t len = 0;
+    for (size_t a = 0; a < n_axes && len < sizeof list; a++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s' (%zu)", a ? " x " : "",
+                                s->axes[a].name, s->axes[a].n);
+    if (len < sizeof list && seeds > 1)
+        snprintf(list + len, sizeof list - len, " x %zu seeds", seeds);
+    return cx_yaml_fail(CX_ERR_VALUE, at, "the grid of axes %s has %s points, at most %d", list,
+                        over ? "more than 2^64" : "too many", CX_SWEEP_MAX_POINTS);
+}
+
 /* Every value of the axis on the base chip alone. */
 static cx_status check_values(const cx_sweep_spec *s, const cx_yaml_node *n,
                               const cx_sweep_axis *ax)
@@ -383,7 +404,7 @@ static cx_status parse_axis(cx_sweep_spec *s, const cx_yaml_node *chip_root, con
             if (!(ax->text[i] = strdup(buf))) return cx_fail(CX_ERR_NOMEM, "out of memory");
         }
     }
-    return check_values(s, n, ax);
+    return CX_OK;
 }
 
 /* ------------------------------------------------------------ the rest */
@@ -613,6 +634,10 @@ static cx_status parse(cx_sweep_spec *s, const cx_yaml_node *root)
     cx_yaml_free(chip_doc);
     CX_TRY(st);
     CX_TRY(parse_seeds(s, root));
+    /* the size first: checking the values takes a while per value */
+    CX_TRY(check_grid(s, axes ? axes : root, s->n_axes, s->n_seeds));
+    for (size_t a = 0; a < s->n_axes; a++)
+        CX_TRY(check_values(s, axes->items[a], &s->axes[a]));
     static const int yes = 1;
     CX_TRY(cx_yaml_get_bool(root, "router", &yes, &s->router));
     CX_TRY(build_columns(s));

@@ -49,7 +49,7 @@ static cx_program *sample_program(void)
     p->tiles = calloc(2, sizeof *p->tiles);
 
     cx_prog_tile *t = &p->tiles[0];
-    cx_prog_tile_init(t, 1, 0, 0.1, 2);
+    cx_prog_tile_init(t, 1, 0, p->step_ms, 2); /* a program steps its tiles together */
     t->net.synapse_full_scale = 2.0 / 3.0;
     cx_tile_term d0[2] = {{sig(CX_TILE_SIG_INPUT, 0, 0), 0.3},
                           {sig(CX_TILE_SIG_INPUT, 1, 0), -1e-300}};
@@ -116,19 +116,19 @@ static cx_program *sample_program(void)
     cx_tile_term r1[1] = {{sig(CX_TILE_SIG_SOMA, 1, 0), 1}};
     ck_assert_int_eq(cx_prog_add_readout(t, r0, 2, 0.2), 0);
     ck_assert_int_eq(cx_prog_add_readout(t, r1, 1, -1), 1);
-    ck_assert_int_eq(cx_prog_add_synapse(t, 0x10001u, 1, 0.75), 0);
+    ck_assert_int_eq(cx_prog_add_synapse(t, 0xfffffffeu, 1, 0.75), 0);
     ck_assert_int_eq(cx_prog_add_synapse(t, 0xfffffffeu, 0, -M_PI), 1);
     cx_prog_tile_link(t);
 
     t = &p->tiles[1];
-    cx_prog_tile_init(t, 0, 1, 0.1, 0);
+    cx_prog_tile_init(t, 0, 1, p->step_ms, 0);
     cx_tile_term d1[1] = {{sig(CX_TILE_SIG_CONST, 0, 0), 0.0625}};
     cx_tile_comp_spec s3 = {
         .kind = CX_TILE_FIRST_ORDER, .tau_ms = 2, .gain = 1, .n_drive = 1, .drive = d1};
     ck_assert_int_eq(cx_prog_add_comp(t, &s3, "u"), 0);
     cx_tile_term r2[1] = {{sig(CX_TILE_SIG_STATE, 0, 0), 0.5}};
     ck_assert_int_eq(cx_prog_add_readout(t, r2, 1, 0), 0);
-    ck_assert_int_eq(cx_prog_add_synapse(t, 7, 0, 1e-3), 0);
+    ck_assert_int_eq(cx_prog_add_synapse(t, 0x10000u, 0, 1e-3), 0);
     cx_prog_tile_link(t);
 
     p->n_inputs = 2;
@@ -144,7 +144,8 @@ static cx_program *sample_program(void)
 
     p->n_routes = 2;
     p->routes = calloc(2, sizeof *p->routes);
-    p->routes[0] = (cx_prog_route){.key = 0x20001,
+    /* every synapse listens to a route that reaches its tile */
+    p->routes[0] = (cx_prog_route){.key = 0xfffffffe,
                                    .src_tile = -1,
                                    .src_index = 1,
                                    .due_offset_ms = 0.5,

@@ -61,12 +61,20 @@ const char *cx_test_mpirun(const char *what)
            "OMPI_MCA_mpi_yield_when_idle=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe";
 }
 
+static int cli_timeout_s;
+
+void cx_test_cli_timeout(int seconds)
+{
+    cli_timeout_s = seconds;
+}
+
 int cx_test_cli(const char *args, char **out, char **err)
 {
     char *o = cx_test_tmp("cli.out"), *e = cx_test_tmp("cli.err");
-    size_t n = strlen(args) + strlen(o) + strlen(e) + strlen(CX_CLI) + 32;
-    char *cmd = malloc(n);
-    snprintf(cmd, n, "'%s' %s >'%s' 2>'%s'", CX_CLI, args, o, e);
+    size_t n = strlen(args) + strlen(o) + strlen(e) + strlen(CX_CLI) + 64;
+    char *cmd = malloc(n), prefix[40] = "";
+    if (cli_timeout_s > 0) snprintf(prefix, sizeof prefix, "timeout -k 5 %d ", cli_timeout_s);
+    snprintf(cmd, n, "%s'%s' %s >'%s' 2>'%s'", prefix, CX_CLI, args, o, e);
     int rc = system(cmd);
     free(cmd);
     char *so = cx_test_slurp(o, NULL), *se = cx_test_slurp(e, NULL);

@@ -16,6 +16,9 @@ char *cx_test_tmp(const char *name);
 /* Runs the cortile CLI with a shell-quoted argument string; captures stdout
  * and stderr (caller frees) and returns the exit status (-1 on a signal). */
 int cx_test_cli(const char *args, char **out, char **err);
+/* From now on cx_test_cli runs the CLI under `timeout SECONDS` (0: none), so
+ * that a run that hangs fails its test (exit 124) instead of the suite. */
+void cx_test_cli_timeout(int seconds);
 
 /* The command prefix that launches K ranks as `PREFIX -n K cortile ...`:
  * mpirun with Open MPI's run-as-root variables, yielding when idle (more
