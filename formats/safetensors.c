@@ -690,6 +690,14 @@ cx_status cx_st_to_i64(const cx_st_file *f, const cx_st_tensor *t, int64_t **out
                 return cx_fail(CX_ERR_DTYPE, "%s: tensor '%s': element %zu is not an integer",
                                f->path, t->name, i);
             }
+            /* 2^63 is exact in double; beyond it the conversion is undefined */
+            if (!(d >= -0x1p63 && d < 0x1p63)) {
+                free(v);
+                return cx_fail(CX_ERR_VALUE,
+                               "%s: tensor '%s': element %zu (%g) is out of the 64-bit "
+                               "integer range",
+                               f->path, t->name, i, d);
+            }
             v[i] = (int64_t)d;
         }
     }

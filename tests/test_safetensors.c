@@ -97,6 +97,31 @@ START_TEST(nan_is_rejected)
 }
 END_TEST
 
+/* Integers read from a float tensor: whole values within 64 bits only (a
+ * fuzzed label of 2.2e35 was an undefined conversion before). */
+START_TEST(integers_from_floats_stay_in_range)
+{
+    char *path = cx_test_tmp("big.safetensors");
+    cx_st_writer *w = cx_st_writer_alloc();
+    double big[2] = {3, 2.2473e35}, edge[2] = {-0x1p63, 0x1p62};
+    ck_assert_int_eq(cx_st_writer_add(w, "big", CX_DT_F64, 1, (int64_t[]){2}, big), CX_OK);
+    ck_assert_int_eq(cx_st_writer_add(w, "edge", CX_DT_F64, 1, (int64_t[]){2}, edge), CX_OK);
+    ck_assert_int_eq(cx_st_writer_write(w, path), CX_OK);
+    cx_st_writer_free(w);
+    cx_st_file *f;
+    int64_t *v = NULL;
+    ck_assert_int_eq(cx_st_open(path, &f), CX_OK);
+    ck_assert_int_eq(cx_st_to_i64(f, cx_st_find(f, "big"), &v), CX_ERR_VALUE);
+    ck_assert_ptr_nonnull(strstr(cx_last_error(), "tensor 'big': element 1"));
+    ck_assert_ptr_nonnull(strstr(cx_last_error(), "out of the 64-bit integer range"));
+    ck_assert_int_eq(cx_st_to_i64(f, cx_st_find(f, "edge"), &v), CX_OK);
+    ck_assert(v[0] == INT64_MIN && v[1] == (int64_t)1 << 62);
+    free(v);
+    cx_st_close(f);
+    free(path);
+}
+END_TEST
+
 static uint8_t *image(const char *header, size_t data_bytes, size_t *n)
 {
     size_t h = strlen(header);
@@ -213,6 +238,7 @@ int main(void)
     tcase_add_test(tc, round_trip_every_dtype);
     tcase_add_test(tc, typed_reader_checks);
     tcase_add_test(tc, nan_is_rejected);
+    tcase_add_test(tc, integers_from_floats_stay_in_range);
     tcase_add_test(tc, corrupt_headers);
     tcase_add_test(tc, truncated_files);
     tcase_add_test(tc, missing_file);
