@@ -35,7 +35,7 @@ echo "latency: generation to tail arrival; head = tail - (S-1), Noxim's definiti
 printf '\n%-10s %-7s %-7s %12s %9s %9s %10s %9s %9s\n' config engine rate cycles/s "x Noxim" throughput "lat tail" "lat head" "Noxim"
 worst_ratio=""
 for cfg in default noxim-like; do
-  for engine in c systemc; do
+  for engine in kernel systemc; do
     for i in 0 1 2; do
       rate=${RATES[$i]}
       # shellcheck disable=SC2086

@@ -301,6 +301,12 @@ static cx_status run(const compile_args *a)
             printf("program: %s (%d tiles, %d routes), compiled in %.2f s\n", a->output, p->n_tiles,
                    p->n_routes, secs);
         }
+        if (!a->calibration)
+            fprintf(stderr,
+                    "cortile compile: note: without --calibration the states are not scaled into "
+                    "the rails and the report has no dynamic range, routing load, noise prediction "
+                    "or energy; give --calibration with inputs of the model (e.g. its training or "
+                    "test data)\n");
     }
     cJSON_Delete(rep);
     cx_program_free(p);

@@ -71,8 +71,8 @@ static const char help[] =
     "output:\n"
     "  --json                     print the report as JSON (with every link's load)\n"
     "  --svg FILE                 write a heat map of link utilization\n"
-    "  --engine c|systemc         drive the event kernel directly or from the\n"
-    "                             SystemC shell; same results (c)\n"
+    "  --engine kernel|systemc    drive the event kernel directly or from the\n"
+    "                             SystemC shell; same results (default: kernel)\n"
     "\n"
     "exit: 0 ok, 1 error, 2 usage\n";
 
@@ -185,7 +185,7 @@ static void print_text(const noc_opts *o, cx_noc *noc, uint64_t queued, double w
            cJSON_GetObjectItem(rep, "link_utilization_max")->valuedouble,
            cJSON_GetObjectItem(rep, "link_utilization_mean")->valuedouble,
            (unsigned long long)s->link_traversals, s->energy_pj);
-    printf("engine %s: %.3f s wall, %.0f simulated cycles/s\n", o->systemc ? "systemc" : "c", wall,
+    printf("engine %s: %.3f s wall, %.0f simulated cycles/s\n", o->systemc ? "systemc" : "kernel", wall,
            wall > 0 ? (double)o->cycles / wall : 0);
     cJSON_Delete(rep);
 }
@@ -291,9 +291,9 @@ int cx_cmd_noc(int argc, char **argv)
         case O_SVG:
             o.svg = a;
             break;
-        case O_ENGINE:
-            if (strcmp(a, "c") && strcmp(a, "systemc"))
-                return cx_cli_usage("noc", "--engine needs c or systemc, got '%s'", a);
+        case O_ENGINE: /* "c" is the old name of the kernel engine */
+            if (strcmp(a, "kernel") && strcmp(a, "c") && strcmp(a, "systemc"))
+                return cx_cli_usage("noc", "--engine needs kernel or systemc, got '%s'", a);
             o.systemc = !strcmp(a, "systemc");
             break;
         case O_PIPE:
@@ -418,7 +418,7 @@ int cx_cmd_noc(int argc, char **argv)
             cJSON_AddNumberToObject(t, "uniform_bound", cx_noc_uniform_bound(&o.cfg));
         cJSON_AddItemToObjectCS(doc, "traffic", t);
         cJSON_AddNumberToObject(doc, "packets_queued", (double)queued);
-        cJSON_AddStringToObject(doc, "engine", o.systemc ? "systemc" : "c");
+        cJSON_AddStringToObject(doc, "engine", o.systemc ? "systemc" : "kernel");
         cJSON_AddNumberToObject(doc, "wall_seconds", wall);
         cJSON_AddNumberToObject(doc, "cycles_per_second", wall > 0 ? (double)o.cycles / wall : 0);
         cx_cli_print_json(doc);

@@ -15,7 +15,7 @@ extern "C" {
 typedef struct {
     int64_t samples, steps, n; /* x is [samples][steps][n] */
     double *x;                 /* model inputs (NeuronIO signs applied) */
-    uint8_t *labels;           /* MNIST: [samples] class labels, else NULL */
+    uint8_t *labels;           /* [samples] class labels (MNIST, or a 'labels' tensor), else NULL */
     int spikes;                /* 1: from a 'spikes' tensor */
 } cx_inputs;
 

@@ -28,6 +28,27 @@ void cx_inputs_release(cx_inputs *in)
     memset(in, 0, sizeof *in);
 }
 
+/* Class labels of the samples: an integer 'labels' tensor [S] (or longer),
+ * if the file has one; values must be classes 0..255. */
+static cx_status load_labels(const cx_st_file *f, const char *path, cx_inputs *in)
+{
+    const cx_st_tensor *t = cx_st_find(f, "labels");
+    if (!t) return CX_OK;
+    if (t->ndim != 1 || t->shape[0] < in->samples)
+        return cx_fail(CX_ERR_SHAPE, "%s: tensor 'labels': expected [%lld] (one class per sample)",
+                       path, (long long)in->samples);
+    in->labels = malloc((size_t)in->samples + 1);
+    if (!in->labels) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < in->samples; i++) {
+        double v = cx_st_get(t, (size_t)i);
+        if (!(v >= 0 && v < 256 && v == floor(v)))
+            return cx_fail(CX_ERR_VALUE, "%s: tensor 'labels': element %lld is %g, not a class",
+                           path, (long long)i, v);
+        in->labels[i] = (uint8_t)v;
+    }
+    return CX_OK;
+}
+
 cx_status cx_inputs_load(const char *path, cx_model_kind kind, int n_inputs, long limit,
                          cx_inputs *out)
 {
@@ -64,6 +85,7 @@ cx_status cx_inputs_load(const char *path, cx_model_kind kind, int n_inputs, lon
         out->n = n_inputs;
         out->spikes = spikes;
     }
+    if (st == CX_OK) st = load_labels(f, path, out);
     cx_st_close(f);
     if (st != CX_OK) cx_inputs_release(out);
     return st;

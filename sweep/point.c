@@ -34,29 +34,6 @@ struct cx_sweep_worker {
     cx_sweep_row row;
 };
 
-/* Labels of a safetensors input (an integer 'labels' tensor [S]), if any. */
-static cx_status load_labels(const char *path, cx_inputs *in)
-{
-    cx_st_file *f;
-    CX_TRY(cx_st_open(path, &f));
-    const cx_st_tensor *t = cx_st_find(f, "labels");
-    cx_status st = CX_OK;
-    if (t && t->ndim == 1 && t->shape[0] >= in->samples) {
-        in->labels = malloc((size_t)in->samples + 1);
-        if (!in->labels) st = cx_fail(CX_ERR_NOMEM, "out of memory");
-        for (int64_t i = 0; st == CX_OK && i < in->samples; i++) {
-            double v = cx_st_get(t, (size_t)i);
-            if (!(v >= 0 && v < 256 && v == floor(v)))
-                st = cx_fail(CX_ERR_VALUE, "%s: tensor 'labels': element %lld is %g, not a class",
-                             path, (long long)i, v);
-            else
-                in->labels[i] = (uint8_t)v;
-        }
-    }
-    cx_st_close(f);
-    return st;
-}
-
 static cx_status load_inputs(const cx_model *m, const char *path, long limit, cx_inputs *in)
 {
     struct stat sb;
@@ -67,8 +44,7 @@ static cx_status load_inputs(const cx_model *m, const char *path, long limit, cx
                            path);
         return cx_inputs_mnist(path, limit, in);
     }
-    CX_TRY(cx_inputs_load(path, m->kind, cx_model_inputs(m), limit, in));
-    return load_labels(path, in);
+    return cx_inputs_load(path, m->kind, cx_model_inputs(m), limit, in);
 }
 
 cx_status cx_sweep_worker_alloc(const cx_sweep_spec *s, const cx_sweep_plan *plan,

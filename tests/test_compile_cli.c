@@ -3,6 +3,8 @@
  * and the problem, exit 1. */
 #include "test_util.h"
 
+#include <cJSON.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +79,41 @@ START_TEST(demo_compiles_and_runs)
 }
 END_TEST
 
+START_TEST(demo_json_is_one_document)
+{
+    char *dir = cx_test_tmp("demo_json"), args[2048], *o = NULL;
+    snprintf(args, sizeof args, "demo --out '%s' --json", dir);
+    ck_assert_int_eq(cx_test_cli(args, &o, NULL), 0);
+    cJSON *j = cJSON_Parse(o);
+    ck_assert_msg(j, "not one JSON document: %s", o);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "compile"), "report")->valuestring,
+                     "compile");
+    const cJSON *me = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "run"), "measured");
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(me, "rmse")));
+    ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(me, "accuracy"))); /* the traces carry labels */
+    cJSON_Delete(j);
+    free(o), free(dir);
+}
+END_TEST
+
+START_TEST(labels_give_accuracy_and_no_calibration_is_explained)
+{
+    char *lm = cx_test_data("glifr/lmnist_glifr_lheta"), *prog = cx_test_tmp("nocal.yaml");
+    char *out = cx_test_tmp("nocal_y.safetensors"), args[4096], *o = NULL, *e = NULL;
+    snprintf(args, sizeof args, "compile '%s' --chip '%s/configs/chips/ideal.yaml' --output '%s'",
+             lm, CX_SOURCE_DIR, prog);
+    ck_assert_int_eq(cx_test_cli(args, &o, &e), 0);
+    ck_assert_msg(strstr(e, "note: without --calibration") && strstr(e, "give --calibration"), "%s",
+                  e);
+    free(o), free(e);
+    snprintf(args, sizeof args, "run '%s' --input '%s/traces.safetensors' --output '%s'", prog, lm,
+             out);
+    ck_assert_int_eq(cx_test_cli(args, &o, NULL), 0);
+    ck_assert_msg(strstr(o, "accuracy 1.0000 (reference 1.0000) over 4 samples"), "%s", o);
+    free(o), free(lm), free(prog), free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compile_cli");
@@ -84,6 +121,8 @@ int main(void)
     tcase_add_test(tc, compile_then_run_matches_reference);
     tcase_add_test(tc, bad_input_is_reported);
     tcase_add_test(tc, demo_compiles_and_runs);
+    tcase_add_test(tc, demo_json_is_one_document);
+    tcase_add_test(tc, labels_give_accuracy_and_no_calibration_is_explained);
     suite_add_tcase(s, tc);
     return cx_test_main(s);
 }

@@ -143,7 +143,7 @@ START_TEST(systemc_engine_gives_identical_results)
         "--buffers voq --packet-bits 100 --credit-delay 0"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char args[512];
-        snprintf(args, sizeof args, "%s --engine c", cases[i]);
+        snprintf(args, sizeof args, "%s --engine kernel", cases[i]);
         char *a = stable(run_json(args));
         snprintf(args, sizeof args, "%s --engine systemc", cases[i]);
         char *b = stable(run_json(args));
