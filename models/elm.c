@@ -42,8 +42,6 @@ void cx_elm_free(cx_elm_model *m)
     free(m);
 }
 
-enum { CX_ELM_MAX_SYNAPSES = 10000000, CX_ELM_MAX_WEIGHTS = 100000000 };
-
 static cx_status positive_int(const cJSON *cfg, const char *label, const char *key,
                               const long *dflt, int *out)
 {
@@ -98,23 +96,7 @@ static cx_status read_constructor_args(cx_elm_model *m, const cJSON *cfg, const 
                        "%s: key 'input_to_synapse_routing': unknown routing '%s' (null, "
                        "neuronio_routing, random_routing)",
                        label, routing);
-    /* sizes from a file multiply in 64 bits, against a limit far above any
-     * trained ELM (4500 synapses upstream) */
-    long long syn = (long long)m->num_branch * m->num_synapse_per_branch;
-    if (syn > CX_ELM_MAX_SYNAPSES)
-        return cx_fail(CX_ERR_VALUE,
-                       "%s: keys 'num_branch' x 'num_synapse_per_branch' give %lld synapses, at "
-                       "most %d",
-                       label, syn, CX_ELM_MAX_SYNAPSES);
-    long long mlp_in = (long long)m->num_branch + m->num_memory;
-    if (mlp_in * m->mlp_hidden_size > CX_ELM_MAX_WEIGHTS ||
-        (long long)m->mlp_hidden_size * m->mlp_hidden_size * m->mlp_num_layers >
-            CX_ELM_MAX_WEIGHTS)
-        return cx_fail(CX_ERR_VALUE,
-                       "%s: keys 'num_branch', 'num_memory', 'mlp_hidden_size' and "
-                       "'mlp_num_layers' give an MLP of more than %d weights",
-                       label, CX_ELM_MAX_WEIGHTS);
-    m->num_synapse = (int)syn;
+    m->num_synapse = m->num_branch * m->num_synapse_per_branch;
     if (m->routing == CX_ROUTING_NONE && m->num_synapse != m->num_input)
         return cx_fail(CX_ERR_VALUE,
                        "%s: without input_to_synapse_routing, num_branch x num_synapse_per_branch "

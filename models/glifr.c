@@ -39,30 +39,20 @@ static cx_status read_constants(cx_glifr_model *m, const cJSON *cfg, const char 
 {
     const double dt = 0.05, sigma_v = 1.0, r = 0.1, zero = 0.0, delay = 1.0;
     CX_TRY(cx_json_number(cfg, label, "dt", &dt, &m->dt_ms));
-    /* sane model time bases: a microsecond to 100 ms (trained: 0.05 ms) */
-    if (!(m->dt_ms >= 1e-3 && m->dt_ms <= 100))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'dt': expected a step in [0.001, 100] ms, found %g",
-                       label, m->dt_ms);
+    if (!(m->dt_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'dt': must be > 0", label);
     CX_TRY(cx_json_number(cfg, label, "tau", &m->dt_ms, &m->tau_ms));
-    if (!(m->tau_ms >= 1e-3 && m->tau_ms <= 1e6))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'tau': expected a time in [0.001, 1e6] ms, found %g",
-                       label, m->tau_ms);
+    if (!(m->tau_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'tau': must be > 0", label);
     CX_TRY(cx_json_number(cfg, label, "sigma_v", &sigma_v, &m->sigma_v));
     if (!(m->sigma_v > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'sigma_v': must be > 0", label);
     CX_TRY(cx_json_number(cfg, label, "R", &r, &m->r_m));
     CX_TRY(cx_json_number(cfg, label, "I0", &zero, &m->i0));
     CX_TRY(cx_json_number(cfg, label, "v_reset", &zero, &m->v_reset));
     CX_TRY(cx_json_number(cfg, label, "synaptic_delay", &delay, &m->synaptic_delay_ms));
-    if (!(m->synaptic_delay_ms >= 0 && m->synaptic_delay_ms <= 1e4))
-        return cx_fail(CX_ERR_VALUE,
-                       "%s: key 'synaptic_delay': expected a delay in [0, 10000] ms, found %g",
-                       label, m->synaptic_delay_ms);
+    if (!(m->synaptic_delay_ms >= 0))
+        return cx_fail(CX_ERR_VALUE, "%s: key 'synaptic_delay': must be >= 0", label);
     /* upstream: d = int(synaptic_delay / dt), and 0 becomes 1 */
     double d = floor(m->synaptic_delay_ms / m->dt_ms);
-    if (d > 1e6)
-        return cx_fail(CX_ERR_VALUE,
-                       "%s: keys 'synaptic_delay' / 'dt' give %g steps of delay, at most 1e6",
-                       label, d);
+    if (d > 1e6) return cx_fail(CX_ERR_VALUE, "%s: synaptic_delay / dt is too large", label);
     m->delay_steps = d < 1 ? 1 : (int)d;
     long stated, computed = m->delay_steps;
     CX_TRY(cx_json_int(cfg, label, "delay_steps", &computed, &stated));

@@ -28,7 +28,7 @@ void cx_test_cli_timeout(int seconds);
 const char *cx_test_mpirun(const char *what);
 
 /* Runs `cortile ARGS` and asserts a refusal: exit code want_rc; stderr one
- * line (exit 2: possibly with a "Try ... --help" hint after it) holding every
+ * line (exit 2: the usage line and its "Try ... --help" hint) holding every
  * fragment of the NULL-terminated list, and no sanitizer report; and, when
  * keep is not NULL, the file at keep left as it was before the run (or still
  * absent). `what` names the case in failure messages. */
