@@ -55,8 +55,7 @@ static cx_status elm_input(const cx_elm_model *m, const cx_st_file *in, const cx
 {
     int64_t shape[3] = {-1, -1, m->num_input};
     *spikes = cx_st_find(in, "spikes") != NULL;
-    if (*spikes)
-        return cx_st_require(in, "spikes", CX_DTM_INT | CX_DTM(CX_DT_BOOL), 3, shape, t);
+    if (*spikes) return cx_st_require(in, "spikes", CX_DTM_INT | CX_DTM(CX_DT_BOOL), 3, shape, t);
     if (!cx_st_find(in, "x"))
         return cx_fail(CX_ERR_MISSING, "%s: missing tensor 'spikes' (or 'x') with the ELM input",
                        in->path);
@@ -98,7 +97,8 @@ static cx_status run_elm(const cx_elm_model *m, const cx_st_file *in, cx_st_writ
     cx_elm_workspace *ws = cx_elm_workspace_alloc(m);
     cx_elm_input ev = {0};
     cx_status st = CX_OK;
-    if (!dense || !y || !ws || (record && (!rb || !rm))) st = cx_fail(CX_ERR_NOMEM, "out of memory");
+    if (!dense || !y || !ws || (record && (!rb || !rm)))
+        st = cx_fail(CX_ERR_NOMEM, "out of memory");
     cx_progress prog;
     cx_progress_start(&prog, "reference", (size_t)S);
     double t0 = cx_now_s();
@@ -125,7 +125,8 @@ static cx_status run_elm(const cx_elm_model *m, const cx_st_file *in, cx_st_writ
     }
     if (st == CX_OK && record) {
         st = cx_st_writer_add(w, "branch_input", CX_DT_F64, 3, (int64_t[]){S, T, B}, rb);
-        if (st == CX_OK) st = cx_st_writer_add(w, "memory_m", CX_DT_F64, 3, (int64_t[]){S, T, M}, rm);
+        if (st == CX_OK)
+            st = cx_st_writer_add(w, "memory_m", CX_DT_F64, 3, (int64_t[]){S, T, M}, rm);
     }
     cx_elm_input_release(&ev);
     cx_elm_workspace_free(ws);
@@ -206,22 +207,38 @@ static int parse_args(int argc, char **argv, ref_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': a->input = optarg; break;
-        case 'o': a->output = optarg; break;
-        case 'm': a->mnist = optarg; break;
+        case 'i':
+            a->input = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'm':
+            a->mnist = optarg;
+            break;
         case 'l':
             if (cx_cli_parse_long(optarg, &a->limit) || a->limit < 1)
-                return cx_cli_usage("reference", "--limit needs a positive integer, got '%s'", optarg);
+                return cx_cli_usage("reference", "--limit needs a positive integer, got '%s'",
+                                    optarg);
             break;
         case 'k':
             if (cx_model_kind_parse(optarg, &a->kind) != CX_OK)
                 return cx_cli_error("reference", CX_ERR_USAGE);
             break;
-        case 'p': a->params[a->nparams++] = optarg; break;
-        case 'r': a->record = 1; break;
-        case 'j': a->json = 1; break;
-        case 'h': fputs(help, stdout); return -1;
-        default: return cx_cli_usage("reference", "unknown option");
+        case 'p':
+            a->params[a->nparams++] = optarg;
+            break;
+        case 'r':
+            a->record = 1;
+            break;
+        case 'j':
+            a->json = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return -1;
+        default:
+            return cx_cli_usage("reference", "unknown option");
         }
     }
     if (argc - optind != 1) return cx_cli_usage("reference", "expected one MODEL_DIR");
@@ -236,7 +253,9 @@ static int parse_args(int argc, char **argv, ref_args *a)
 
 static void report(const ref_args *a, const cx_model *m, const ref_stats *rs)
 {
-    double step_us = (rs->samples > 0 && rs->steps > 0) ? 1e6 * rs->seconds / (double)(rs->samples * rs->steps) : 0;
+    double step_us = (rs->samples > 0 && rs->steps > 0)
+                         ? 1e6 * rs->seconds / (double)(rs->samples * rs->steps)
+                         : 0;
     if (a->json) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "model_dir", a->model_dir);
@@ -282,7 +301,8 @@ int cx_cmd_reference(int argc, char **argv)
         if (!m->glifr)
             st = cx_fail(CX_ERR_UNSUPPORTED, "%s: --mnist needs a GLIFR checkpoint", a.model_dir);
         else
-            st = cx_reference_mnist(a.mnist, m->glifr, a.limit, &rs.samples, &rs.correct, &rs.seconds);
+            st = cx_reference_mnist(a.mnist, m->glifr, a.limit, &rs.samples, &rs.correct,
+                                    &rs.seconds);
         rs.steps = 28;
     } else if (st == CX_OK) {
         st = run_file(&a, m, &rs);

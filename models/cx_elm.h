@@ -34,24 +34,24 @@ typedef struct {
 
     /* derived parameters, float64, transforms already applied */
     int num_synapse;
-    double *w_s;          /* [num_synapse] relu(_proto_w_s) */
-    double *kappa_s;      /* [num_synapse] exp(-Δt / max(τ_s, 1e-6)) */
-    int64_t *syn_input;   /* [num_synapse] input channel feeding each synapse */
-    uint8_t *syn_valid;   /* [num_synapse] routing mask */
-    double *tau_m_ms;     /* [M] */
-    double *kappa_m;      /* [M] */
-    int num_layers;       /* linear layers in the MLP: mlp_num_layers + 1 */
+    double *w_s;        /* [num_synapse] relu(_proto_w_s) */
+    double *kappa_s;    /* [num_synapse] exp(-Δt / max(τ_s, 1e-6)) */
+    int64_t *syn_input; /* [num_synapse] input channel feeding each synapse */
+    uint8_t *syn_valid; /* [num_synapse] routing mask */
+    double *tau_m_ms;   /* [M] */
+    double *kappa_m;    /* [M] */
+    int num_layers;     /* linear layers in the MLP: mlp_num_layers + 1 */
     int *layer_in, *layer_out;
-    double **layer_w;     /* [in][out]: transposed for column-order accumulation */
-    double **layer_b;     /* [out] */
-    double *w_y, *b_y;    /* [M][num_output] (transposed), [num_output] */
+    double **layer_w;  /* [in][out]: transposed for column-order accumulation */
+    double **layer_b;  /* [out] */
+    double *w_y, *b_y; /* [M][num_output] (transposed), [num_output] */
 
     /* trace groups: synapses sharing (branch, κ_s) share one trace */
     int num_groups;
-    int *group_branch;    /* [num_groups] */
-    double *group_kappa;  /* [num_groups] */
+    int *group_branch;   /* [num_groups] */
+    double *group_kappa; /* [num_groups] */
     /* input channel -> (group, weight) fan-out in CSR form */
-    int *fan_start;       /* [num_input + 1] */
+    int *fan_start; /* [num_input + 1] */
     int *fan_group;
     double *fan_weight;
 } cx_elm_model;

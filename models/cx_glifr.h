@@ -35,7 +35,7 @@ extern "C" {
 
 typedef struct {
     int n_in, hidden, n_out, num_asc; /* from the tensors, checked against the config */
-    int delay_steps;                   /* lateral delay d >= 1 */
+    int delay_steps;                  /* lateral delay d >= 1 */
     double dt_ms, tau_ms, sigma_v, r_m, i0, v_reset, synaptic_delay_ms;
 
     double *w_in;     /* [n_in][H] */

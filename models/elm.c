@@ -9,10 +9,10 @@
 #include <string.h>
 
 struct cx_elm_workspace {
-    double *trace; /* [num_groups] */
-    double *z;     /* [B + M] MLP input */
+    double *trace;         /* [num_groups] */
+    double *z;             /* [B + M] MLP input */
     double *act_a, *act_b; /* ping-pong layer buffers */
-    double *m;     /* [M] memory */
+    double *m;             /* [M] memory */
 };
 
 void cx_elm_free(cx_elm_model *m)
@@ -71,7 +71,8 @@ static cx_status read_constructor_args(cx_elm_model *m, const cJSON *cfg, const 
     CX_TRY(cx_json_number(cfg, label, "memory_tau_max", &tau_max, &m->memory_tau_max_ms));
     CX_TRY(cx_json_number(cfg, label, "delta_t", &delta_t, &m->delta_t_ms));
     if (!(m->delta_t_ms > 0))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'delta_t': must be > 0, found %g", label, m->delta_t_ms);
+        return cx_fail(CX_ERR_VALUE, "%s: key 'delta_t': must be > 0, found %g", label,
+                       m->delta_t_ms);
     if (!(m->memory_tau_max_ms > m->memory_tau_min_ms))
         return cx_fail(CX_ERR_VALUE, "%s: memory_tau_max (%g) must exceed memory_tau_min (%g)",
                        label, m->memory_tau_max_ms, m->memory_tau_min_ms);
@@ -148,7 +149,8 @@ static cx_status transpose(double **m, int rows, int cols)
     double *t = malloc((size_t)rows * cols * sizeof(double));
     if (!t) return cx_fail(CX_ERR_NOMEM, "out of memory");
     for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) t[(size_t)c * rows + r] = (*m)[(size_t)r * cols + c];
+        for (int c = 0; c < cols; c++)
+            t[(size_t)c * rows + r] = (*m)[(size_t)r * cols + c];
     free(*m);
     *m = t;
     return CX_OK;
@@ -194,13 +196,15 @@ static cx_status build_groups(cx_elm_model *m)
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
     m->num_groups = 0;
-    for (int k = 0; k < N; k++) syn_group[k] = -1;
+    for (int k = 0; k < N; k++)
+        syn_group[k] = -1;
     for (int b = 0; b < B; b++) {
         int first = m->num_groups;
         for (int j = 0; j < P; j++) {
             int k = b * P + j, g = first;
             if (!m->syn_valid[k] || m->w_s[k] == 0) continue; /* s stays 0 */
-            while (g < m->num_groups && m->group_kappa[g] != m->kappa_s[k]) g++;
+            while (g < m->num_groups && m->group_kappa[g] != m->kappa_s[k])
+                g++;
             if (g == m->num_groups) {
                 m->group_branch[g] = b;
                 m->group_kappa[g] = m->kappa_s[k];
@@ -211,7 +215,8 @@ static cx_status build_groups(cx_elm_model *m)
     }
     for (int k = 0; k < N; k++)
         if (syn_group[k] >= 0) m->fan_start[m->syn_input[k] + 1]++;
-    for (int c = 0; c < m->num_input; c++) m->fan_start[c + 1] += m->fan_start[c];
+    for (int c = 0; c < m->num_input; c++)
+        m->fan_start[c + 1] += m->fan_start[c];
     int *fill = malloc((size_t)m->num_input * sizeof(int));
     if (!fill) {
         free(syn_group);
@@ -235,10 +240,12 @@ static cx_status load_tensors(cx_elm_model *m, const cx_st_file *f)
     double *proto_w, *tau_s, *proto_tau;
     CX_TRY(cx_st_read_f64(f, "_proto_w_s", 1, &n, &proto_w));
     m->w_s = proto_w;
-    for (int64_t k = 0; k < n; k++) m->w_s[k] = fmax(proto_w[k], 0.0);
+    for (int64_t k = 0; k < n; k++)
+        m->w_s[k] = fmax(proto_w[k], 0.0);
     CX_TRY(cx_st_read_f64(f, "tau_s", 1, &n, &tau_s));
     m->kappa_s = tau_s;
-    for (int64_t k = 0; k < n; k++) m->kappa_s[k] = exp(-m->delta_t_ms / fmax(tau_s[k], 1e-6));
+    for (int64_t k = 0; k < n; k++)
+        m->kappa_s[k] = exp(-m->delta_t_ms / fmax(tau_s[k], 1e-6));
     CX_TRY(cx_st_read_f64(f, "_proto_tau_m", 1, &M, &proto_tau));
     m->tau_m_ms = proto_tau;
     m->kappa_m = malloc((size_t)M * sizeof(double));
@@ -314,40 +321,47 @@ enum { ROW_BLOCK = 32 };
 /* out = W in + b with W stored transposed, wt [cols][rows]. Each output sums
  * its terms in column order whatever the vector width, and a zero input
  * (common after relu) skips its column. Rows go in register-sized blocks. */
-static void affine_t(const double *restrict wt, const double *restrict b,
-                     const double *restrict in, int rows, int cols, double *restrict out)
+static void affine_t(const double *restrict wt, const double *restrict b, const double *restrict in,
+                     int rows, int cols, double *restrict out)
 {
     int r0 = 0;
     for (; r0 + ROW_BLOCK <= rows; r0 += ROW_BLOCK) {
         double acc[ROW_BLOCK];
-        for (int r = 0; r < ROW_BLOCK; r++) acc[r] = b[r0 + r];
+        for (int r = 0; r < ROW_BLOCK; r++)
+            acc[r] = b[r0 + r];
         for (int c = 0; c < cols; c++) {
             const double a = in[c];
             if (a == 0) continue;
             const double *w = wt + (size_t)c * rows + r0;
 #pragma omp simd
-            for (int r = 0; r < ROW_BLOCK; r++) acc[r] += a * w[r];
+            for (int r = 0; r < ROW_BLOCK; r++)
+                acc[r] += a * w[r];
         }
-        for (int r = 0; r < ROW_BLOCK; r++) out[r0 + r] = acc[r];
+        for (int r = 0; r < ROW_BLOCK; r++)
+            out[r0 + r] = acc[r];
     }
     if (r0 == rows) return;
     const int rn = rows - r0;
-    for (int r = 0; r < rn; r++) out[r0 + r] = b[r0 + r];
+    for (int r = 0; r < rn; r++)
+        out[r0 + r] = b[r0 + r];
     for (int c = 0; c < cols; c++) {
         const double a = in[c];
         if (a == 0) continue;
         const double *w = wt + (size_t)c * rows + r0;
 #pragma omp simd
-        for (int r = 0; r < rn; r++) out[r0 + r] += a * w[r];
+        for (int r = 0; r < rn; r++)
+            out[r0 + r] += a * w[r];
     }
 }
 
 static void activate(cx_activation act, double *v, int n)
 {
     if (act == CX_ACT_RELU)
-        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0;
+        for (int i = 0; i < n; i++)
+            v[i] = v[i] > 0 ? v[i] : 0;
     else
-        for (int i = 0; i < n; i++) v[i] = v[i] / (1.0 + exp(-v[i]));
+        for (int i = 0; i < n; i++)
+            v[i] = v[i] / (1.0 + exp(-v[i]));
 }
 
 static cx_status input_reserve(cx_elm_input *in, int T, size_t events)
@@ -370,7 +384,8 @@ static cx_status input_reserve(cx_elm_input *in, int T, size_t events)
 cx_status cx_elm_input_from_dense(cx_elm_input *in, const double *x, int T, int num_input)
 {
     size_t n = 0, total = (size_t)T * (size_t)num_input;
-    for (size_t i = 0; i < total; i++) n += x[i] != 0;
+    for (size_t i = 0; i < total; i++)
+        n += x[i] != 0;
     CX_TRY(input_reserve(in, T, n));
     size_t e = 0;
     for (int t = 0; t < T; t++) {
@@ -443,7 +458,8 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
     memset(ws->trace, 0, (size_t)(G ? G : 1) * sizeof(double));
     memset(ws->m, 0, (size_t)M * sizeof(double));
     for (int t = 0; t < T; t++) {
-        for (int g = 0; g < G; g++) ws->trace[g] *= m->group_kappa[g];
+        for (int g = 0; g < G; g++)
+            ws->trace[g] *= m->group_kappa[g];
         for (int ev = in->step_start[t]; ev < in->step_start[t + 1]; ev++) {
             int c = in->channel[ev];
             double v = in->value[ev];
@@ -452,8 +468,10 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
         }
         double *z = ws->z;
         memset(z, 0, (size_t)B * sizeof(double));
-        for (int g = 0; g < G; g++) z[m->group_branch[g]] += ws->trace[g];
-        for (int i = 0; i < M; i++) z[B + i] = m->kappa_m[i] * ws->m[i];
+        for (int g = 0; g < G; g++)
+            z[m->group_branch[g]] += ws->trace[g];
+        for (int i = 0; i < M; i++)
+            z[B + i] = m->kappa_m[i] * ws->m[i];
         const double *layer_input = z;
         double *outbuf = ws->act_a;
         for (int l = 0; l < m->num_layers; l++) {
@@ -476,6 +494,7 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
 double cx_elm_macs_per_step(const cx_elm_model *m)
 {
     double macs = (double)m->num_output * m->num_memory;
-    for (int l = 0; l < m->num_layers; l++) macs += (double)m->layer_in[l] * m->layer_out[l];
+    for (int l = 0; l < m->num_layers; l++)
+        macs += (double)m->layer_in[l] * m->layer_out[l];
     return macs;
 }

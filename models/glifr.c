@@ -33,7 +33,10 @@ void cx_glifr_free(cx_glifr_model *m)
     free(m);
 }
 
-static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+static double sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
 
 static cx_status read_constants(cx_glifr_model *m, const cJSON *cfg, const char *label)
 {
@@ -81,10 +84,11 @@ static cx_status read_sizes(cx_glifr_model *m, const cx_st_file *f, const cJSON 
     CX_TRY(cx_st_require(f, "neuron_layer.weight_iv", CX_DTM_FLOAT, 2, (int64_t[]){-1, -1}, &t));
     m->n_in = (int)t->shape[0];
     m->hidden = (int)t->shape[1];
-    CX_TRY(cx_st_require(f, "output_linear.weight", CX_DTM_FLOAT, 2,
-                         (int64_t[]){-1, m->hidden}, &t));
+    CX_TRY(
+        cx_st_require(f, "output_linear.weight", CX_DTM_FLOAT, 2, (int64_t[]){-1, m->hidden}, &t));
     m->n_out = (int)t->shape[0];
-    CX_TRY(cx_st_require(f, "neuron_layer.a_j", CX_DTM_FLOAT, 3, (int64_t[]){-1, 1, m->hidden}, &t));
+    CX_TRY(
+        cx_st_require(f, "neuron_layer.a_j", CX_DTM_FLOAT, 3, (int64_t[]){-1, 1, m->hidden}, &t));
     m->num_asc = (int)t->shape[0];
     if (m->n_in < 1 || m->hidden < 1 || m->n_out < 1 || m->num_asc < 1)
         return cx_fail(CX_ERR_SHAPE, "%s: empty GLIFR layer (n_in %d, hidden %d, n_out %d, J %d)",
@@ -265,13 +269,16 @@ static cx_status load_tensors(cx_glifr_model *m, const cx_st_file *f)
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_m", 2, (int64_t[]){1, H}, &tk));
     m->dtk_m = tk;
     /* k = σ(trans)/dt, used as dt*k, computed in that order as upstream */
-    for (int64_t h = 0; h < H; h++) m->dtk_m[h] = m->dt_ms * (sigmoid(tk[h]) / m->dt_ms);
+    for (int64_t h = 0; h < H; h++)
+        m->dtk_m[h] = m->dt_ms * (sigmoid(tk[h]) / m->dt_ms);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_j", 3, (int64_t[]){J, 1, H}, &tkj));
     m->dtk_j = tkj;
-    for (int64_t i = 0; i < J * H; i++) m->dtk_j[i] = m->dt_ms * (sigmoid(tkj[i]) / m->dt_ms);
+    for (int64_t i = 0; i < J * H; i++)
+        m->dtk_j[i] = m->dt_ms * (sigmoid(tkj[i]) / m->dt_ms);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_r_j", 3, (int64_t[]){J, 1, H}, &trj));
     m->r_j = trj;
-    for (int64_t i = 0; i < J * H; i++) m->r_j[i] = 1.0 - 2.0 * sigmoid(trj[i]);
+    for (int64_t i = 0; i < J * H; i++)
+        m->r_j[i] = 1.0 - 2.0 * sigmoid(trj[i]);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.a_j", 3, (int64_t[]){J, 1, H}, &m->a_j));
     CX_TRY(cx_st_read_f64(f, "output_linear.weight", 2, (int64_t[]){m->n_out, H}, &m->w_out));
     CX_TRY(cx_st_read_f64(f, "output_linear.bias", 1, (int64_t[]){m->n_out}, &m->b_out));
@@ -315,7 +322,8 @@ cx_glifr_workspace *cx_glifr_workspace_alloc(const cx_glifr_model *m)
     ws->I_syn = malloc(H * sizeof(double));
     ws->S_new = malloc(H * sizeof(double));
     ws->tmp = malloc(H * sizeof(double));
-    if (!ws->S_ring || !ws->S_prev || !ws->V || !ws->I_asc || !ws->I_syn || !ws->S_new || !ws->tmp) {
+    if (!ws->S_ring || !ws->S_prev || !ws->V || !ws->I_asc || !ws->I_syn || !ws->S_new ||
+        !ws->tmp) {
         cx_glifr_workspace_free(ws);
         return NULL;
     }
@@ -350,15 +358,16 @@ static void row_times_csr(const double *restrict in, const int64_t *restrict row
 }
 
 /* out[h] += Σ_p in[p] W[p][h], in row order like a row vector times W */
-static void row_times_matrix(const double *restrict in, const double *restrict w, int rows, int cols,
-                             double *restrict out)
+static void row_times_matrix(const double *restrict in, const double *restrict w, int rows,
+                             int cols, double *restrict out)
 {
     for (int p = 0; p < rows; p++) {
         double a = in[p];
         if (a == 0) continue; /* adding a*w = ±0 leaves out unchanged */
         const double *wr = w + (size_t)p * cols;
 #pragma omp simd
-        for (int h = 0; h < cols; h++) out[h] += a * wr[h];
+        for (int h = 0; h < cols; h++)
+            out[h] += a * wr[h];
     }
 }
 
@@ -385,7 +394,8 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
         }
         for (int h = 0; h < H; h++) {
             double asc = 0;
-            for (int j = 0; j < J; j++) asc += ws->I_asc[(size_t)j * H + h];
+            for (int j = 0; j < J; j++)
+                asc += ws->I_asc[(size_t)j * H + h];
             double V = ws->V[h];
             ws->V[h] = ws->I_syn[h] + (m->dtk_m[h] * m->r_m) * (asc + m->i0) +
                        (1.0 - m->dtk_m[h]) * V - dt_tau * ws->S_prev[h] * (V - m->v_reset);
@@ -402,7 +412,8 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
         for (int o = 0; o < m->n_out; o++) {
             const double *w = m->w_out + (size_t)o * H;
             double acc = 0;
-            for (int h = 0; h < H; h++) acc += ws->S_new[h] * w[h];
+            for (int h = 0; h < H; h++)
+                acc += ws->S_new[h] * w[h];
             yt[o] = acc + m->b_out[o];
         }
         if (!rec) continue;
