@@ -12,6 +12,7 @@
 #ifndef CX_ELM_H
 #define CX_ELM_H
 
+#include "cx_json.h"
 #include "cx_status.h"
 
 #include <cJSON.h>
@@ -56,12 +57,19 @@ typedef struct {
     double *fan_weight;
 } cx_elm_model;
 
+/* The keys model_config.json may hold (the upstream constructor arguments),
+ * with their types and ranges; an override may set those marked param. */
+const cx_json_schema *cx_elm_config_schema(void);
+
 /* Loads dir/model.safetensors with the constructor arguments in `config`
- * (the parsed model_config.json with any overrides applied). Missing keys
- * take the upstream constructor defaults: lambda_value 5, mlp_num_layers 1,
- * mlp_hidden_size 2*num_memory, tau_s_value 5, memory_tau_min 1,
- * memory_tau_max 1000, num_branch num_input, num_synapse_per_branch 1,
- * input_to_synapse_routing null, delta_t 1, mlp_activation "relu". */
+ * (the parsed model_config.json with any overrides applied), checked against
+ * cx_elm_config_schema: an unknown key, a value of the wrong type or out of
+ * range, and a size product over CX_MODEL_MAX_ELEMS are refused, naming
+ * config_label and the keys. Missing keys take the upstream constructor
+ * defaults: lambda_value 5, mlp_num_layers 1, mlp_hidden_size 2*num_memory,
+ * tau_s_value 5, memory_tau_min 1, memory_tau_max 1000, num_branch
+ * num_input, num_synapse_per_branch 1, input_to_synapse_routing null,
+ * delta_t 1, mlp_activation "relu". */
 cx_status cx_elm_load(const char *dir, const cJSON *config, const char *config_label,
                       cx_elm_model **out);
 void cx_elm_free(cx_elm_model *m);

@@ -2,6 +2,7 @@
 #include "cx_json.h"
 #include "cx_st.h"
 #include "cx_fileio.h"
+#include "cx_model_limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,62 +43,100 @@ void cx_elm_free(cx_elm_model *m)
     free(m);
 }
 
-static cx_status positive_int(const cJSON *cfg, const char *label, const char *key,
-                              const long *dflt, int *out)
+static const char *const ACTIVATIONS[] = {"relu", "silu", NULL};
+static const char *const ROUTINGS[] = {"none", "neuronio_routing", "random_routing", NULL};
+
+/* The keys of model_config.json: the upstream ELM constructor arguments. */
+/* clang-format off */
+#define SIZE_KEY(name) {name, CX_JSON_INT, 1, (double)CX_MODEL_MAX_ELEMS, NULL, NULL, 1}
+static const cx_json_key ELM_KEYS[] = {
+    SIZE_KEY("num_input"),
+    SIZE_KEY("num_output"),
+    SIZE_KEY("num_memory"),
+    SIZE_KEY("num_branch"),
+    SIZE_KEY("num_synapse_per_branch"),
+    SIZE_KEY("mlp_hidden_size"),
+    /* hidden layers of the MLP; upstream uses 1, and each is a tensor pair */
+    {"mlp_num_layers", CX_JSON_INT, 1, 1000, NULL, NULL, 1},
+    {"mlp_activation", CX_JSON_STRING, 0, 0, NULL, ACTIVATIONS, 1},
+    {"input_to_synapse_routing", CX_JSON_STRING, 0, 0, NULL, ROUTINGS, 1},
+    /* gain λ of the memory update λ(1 - κ_m)Δm; upstream 5 */
+    {"lambda_value", CX_JSON_NUMBER, 0, 1000, NULL, NULL, 1},
+    /* the step: 1 µs to 1 s (the trained models use 1 ms) */
+    {"delta_t", CX_JSON_NUMBER, 1e-3, 1e3, "ms", NULL, 1},
+    /* bounds of the memory time constants: 1 µs to ~3 h (trained: 1..150 ms) */
+    {"memory_tau_min", CX_JSON_NUMBER, 1e-3, 1e7, "ms", NULL, 1},
+    {"memory_tau_max", CX_JSON_NUMBER, 1e-3, 1e7, "ms", NULL, 1},
+    /* initial values of tensors the checkpoint holds trained, and a training
+     * switch: they do not change the model */
+    {"tau_s_value", CX_JSON_NUMBER, 0, 1e7, "ms", NULL, 0},
+    {"w_s_value", CX_JSON_NUMBER, -HUGE_VAL, HUGE_VAL, NULL, NULL, 0},
+    {"learn_memory_tau", CX_JSON_BOOL, 0, 0, NULL, NULL, 0},
+};
+#undef SIZE_KEY
+/* clang-format on */
+
+static const cx_json_schema ELM_SCHEMA = {ELM_KEYS, sizeof ELM_KEYS / sizeof ELM_KEYS[0]};
+
+const cx_json_schema *cx_elm_config_schema(void)
+{
+    return &ELM_SCHEMA;
+}
+
+static cx_status size_key(const cJSON *cfg, const char *label, const char *key, long dflt,
+                          int has_dflt, int *out)
 {
     long v;
-    CX_TRY(cx_json_int(cfg, label, key, dflt, &v));
-    if (v < 1 || v > 100000000)
-        return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected a positive integer, found %ld", label,
-                       key, v);
-    *out = (int)v;
+    CX_TRY(cx_json_get_long(cfg, label, &ELM_SCHEMA, key, has_dflt ? &dflt : NULL, &v));
+    *out = (int)v; /* the schema bounds it by CX_MODEL_MAX_ELEMS = INT_MAX */
+    return CX_OK;
+}
+
+/* Every array the sizes imply, as products in 64 bits, within CX_MODEL_MAX_ELEMS
+ * (the last MLP layer, num_memory x mlp_hidden_size, is below the first). */
+static cx_status check_sizes(cx_elm_model *m, const char *label)
+{
+    const int64_t B = m->num_branch, P = m->num_synapse_per_branch, M = m->num_memory;
+    const int64_t H = m->mlp_hidden_size, O = m->num_output;
+    int64_t n;
+    CX_TRY(cx_model_size(label, "num_branch x num_synapse_per_branch", (int64_t[]){B, P}, 2, &n));
+    m->num_synapse = (int)n;
+    CX_TRY(cx_model_size(label, "mlp_hidden_size x (num_branch + num_memory)",
+                         (int64_t[]){H, B + M}, 2, &n));
+    if (m->mlp_num_layers > 1)
+        CX_TRY(cx_model_size(label, "mlp_hidden_size x mlp_hidden_size (mlp_num_layers > 1)",
+                             (int64_t[]){H, H}, 2, &n));
+    CX_TRY(cx_model_size(label, "num_output x num_memory", (int64_t[]){O, M}, 2, &n));
     return CX_OK;
 }
 
 static cx_status read_constructor_args(cx_elm_model *m, const cJSON *cfg, const char *label)
 {
-    const long one = 1, hundred = 100;
     const double lambda = 5.0, tau_min = 1.0, tau_max = 1000.0, delta_t = 1.0;
-    CX_TRY(positive_int(cfg, label, "num_input", NULL, &m->num_input));
-    CX_TRY(positive_int(cfg, label, "num_output", NULL, &m->num_output));
-    CX_TRY(positive_int(cfg, label, "num_memory", &hundred, &m->num_memory));
-    const long in = m->num_input, hidden = 2L * m->num_memory;
-    CX_TRY(positive_int(cfg, label, "num_branch", &in, &m->num_branch));
-    CX_TRY(positive_int(cfg, label, "num_synapse_per_branch", &one, &m->num_synapse_per_branch));
-    CX_TRY(positive_int(cfg, label, "mlp_num_layers", &one, &m->mlp_num_layers));
-    CX_TRY(positive_int(cfg, label, "mlp_hidden_size", &hidden, &m->mlp_hidden_size));
-    CX_TRY(cx_json_number(cfg, label, "lambda_value", &lambda, &m->lambda));
-    CX_TRY(cx_json_number(cfg, label, "memory_tau_min", &tau_min, &m->memory_tau_min_ms));
-    CX_TRY(cx_json_number(cfg, label, "memory_tau_max", &tau_max, &m->memory_tau_max_ms));
-    CX_TRY(cx_json_number(cfg, label, "delta_t", &delta_t, &m->delta_t_ms));
-    if (!(m->delta_t_ms > 0))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'delta_t': must be > 0, found %g", label,
-                       m->delta_t_ms);
+    const cx_json_schema *sc = &ELM_SCHEMA;
+    CX_TRY(cx_json_check(cfg, label, sc));
+    CX_TRY(size_key(cfg, label, "num_input", 0, 0, &m->num_input));
+    CX_TRY(size_key(cfg, label, "num_output", 0, 0, &m->num_output));
+    CX_TRY(size_key(cfg, label, "num_memory", 100, 1, &m->num_memory));
+    CX_TRY(size_key(cfg, label, "num_branch", m->num_input, 1, &m->num_branch));
+    CX_TRY(size_key(cfg, label, "num_synapse_per_branch", 1, 1, &m->num_synapse_per_branch));
+    CX_TRY(size_key(cfg, label, "mlp_num_layers", 1, 1, &m->mlp_num_layers));
+    CX_TRY(size_key(cfg, label, "mlp_hidden_size", 2L * m->num_memory, 1, &m->mlp_hidden_size));
+    CX_TRY(check_sizes(m, label));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "lambda_value", &lambda, &m->lambda));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "memory_tau_min", &tau_min, &m->memory_tau_min_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "memory_tau_max", &tau_max, &m->memory_tau_max_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "delta_t", &delta_t, &m->delta_t_ms));
     if (!(m->memory_tau_max_ms > m->memory_tau_min_ms))
         return cx_fail(CX_ERR_VALUE, "%s: memory_tau_max (%g) must exceed memory_tau_min (%g)",
                        label, m->memory_tau_max_ms, m->memory_tau_min_ms);
     const char *act, *routing;
-    CX_TRY(cx_json_string(cfg, label, "mlp_activation", "relu", &act));
-    if (!strcmp(act, "relu"))
-        m->activation = CX_ACT_RELU;
-    else if (!strcmp(act, "silu"))
-        m->activation = CX_ACT_SILU;
-    else
-        return cx_fail(CX_ERR_UNSUPPORTED,
-                       "%s: key 'mlp_activation': '%s' is not supported (relu, silu)", label, act);
-    CX_TRY(cx_json_string(cfg, label, "input_to_synapse_routing", "none", &routing));
-    if (!strcmp(routing, "none"))
-        m->routing = CX_ROUTING_NONE;
-    else if (!strcmp(routing, "neuronio_routing"))
-        m->routing = CX_ROUTING_NEURONIO;
-    else if (!strcmp(routing, "random_routing"))
-        m->routing = CX_ROUTING_RANDOM;
-    else
-        return cx_fail(CX_ERR_UNSUPPORTED,
-                       "%s: key 'input_to_synapse_routing': unknown routing '%s' (null, "
-                       "neuronio_routing, random_routing)",
-                       label, routing);
-    m->num_synapse = m->num_branch * m->num_synapse_per_branch;
+    CX_TRY(cx_json_get_string(cfg, label, sc, "mlp_activation", "relu", &act));
+    m->activation = !strcmp(act, "silu") ? CX_ACT_SILU : CX_ACT_RELU;
+    CX_TRY(cx_json_get_string(cfg, label, sc, "input_to_synapse_routing", "none", &routing));
+    m->routing = !strcmp(routing, "neuronio_routing") ? CX_ROUTING_NEURONIO
+                 : !strcmp(routing, "random_routing") ? CX_ROUTING_RANDOM
+                                                      : CX_ROUTING_NONE;
     if (m->routing == CX_ROUTING_NONE && m->num_synapse != m->num_input)
         return cx_fail(CX_ERR_VALUE,
                        "%s: without input_to_synapse_routing, num_branch x num_synapse_per_branch "

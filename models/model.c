@@ -102,8 +102,11 @@ cx_status cx_model_load(const char *dir, cx_model_kind kind, const char *const *
     }
     memcpy(m->dir, dir, n);
     cx_status st = locate_config(m, kind);
+    const cx_json_schema *schema =
+        m->kind == CX_KIND_ELM ? cx_elm_config_schema() : cx_glifr_config_schema();
+    /* each override is checked on its own, so that its error names it */
     for (int i = 0; st == CX_OK && i < n_overrides; i++)
-        st = cx_json_apply_override(m->config, overrides[i]);
+        st = cx_json_apply_override(m->config, overrides[i], schema, "--param");
     if (st == CX_OK && m->kind == CX_KIND_ELM)
         st = cx_elm_load(dir, m->config, m->config_path, &m->elm);
     else if (st == CX_OK)
