@@ -33,8 +33,10 @@ static const char help[] =
     "  --param K=V     override a constructor argument the config leaves out (repeatable):\n"
     "                  ELM lambda_value (5), mlp_hidden_size (2*num_memory),\n"
     "                  mlp_num_layers (1), delta_t (1 ms), memory_tau_min/max (1/1000),\n"
-    "                  mlp_activation (relu|silu), ...; GLIFR dt (0.05), tau (dt),\n"
-    "                  sigma_v (1), R (0.1), I0 (0), v_reset (0), synaptic_delay (1 ms)\n"
+    "                  mlp_activation (relu|silu), ...; GLIFR dt (0.05 ms, 0.001..10),\n"
+    "                  tau (dt), sigma_v (1), R (0.1), I0 (0), v_reset (0),\n"
+    "                  synaptic_delay (1 ms, 0..1000); an unknown key or a value of\n"
+    "                  the wrong type or out of range is refused\n"
     "  --json          print the run summary as JSON\n";
 
 typedef struct {
@@ -225,6 +227,8 @@ static int parse_args(int argc, char **argv, ref_args *a)
                 return cx_cli_error("reference", CX_ERR_USAGE);
             break;
         case 'p':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return cx_cli_usage("reference", "--param needs KEY=VALUE, got '%s'", optarg);
             a->params[a->nparams++] = optarg;
             break;
         case 'r':

@@ -38,7 +38,7 @@ static const char help[] =
     "  --asc J         after-spike currents per neuron (default 2)\n"
     "  --steps T       steps of the input (default 2000 = 100 ms at dt 0.05 ms)\n"
     "  --samples B     input samples (default 1)\n"
-    "  --delay-ms D    lateral synaptic delay (default 1 ms = 20 steps; at least 2 steps)\n"
+    "  --delay-ms D    lateral synaptic delay (default 1 ms = 20 steps; 2 steps to 1000 ms)\n"
     "  --dense         dense neuron_layer.weight_lat [N, N] as upstream (N <= 8192)\n"
     "  --json          print the statistics as JSON\n";
 

@@ -12,6 +12,7 @@
 #ifndef CX_ELM_H
 #define CX_ELM_H
 
+#include "cx_json.h"
 #include "cx_status.h"
 
 #include <cJSON.h>
@@ -34,34 +35,41 @@ typedef struct {
 
     /* derived parameters, float64, transforms already applied */
     int num_synapse;
-    double *w_s;          /* [num_synapse] relu(_proto_w_s) */
-    double *kappa_s;      /* [num_synapse] exp(-Δt / max(τ_s, 1e-6)) */
-    int64_t *syn_input;   /* [num_synapse] input channel feeding each synapse */
-    uint8_t *syn_valid;   /* [num_synapse] routing mask */
-    double *tau_m_ms;     /* [M] */
-    double *kappa_m;      /* [M] */
-    int num_layers;       /* linear layers in the MLP: mlp_num_layers + 1 */
+    double *w_s;        /* [num_synapse] relu(_proto_w_s) */
+    double *kappa_s;    /* [num_synapse] exp(-Δt / max(τ_s, 1e-6)) */
+    int64_t *syn_input; /* [num_synapse] input channel feeding each synapse */
+    uint8_t *syn_valid; /* [num_synapse] routing mask */
+    double *tau_m_ms;   /* [M] */
+    double *kappa_m;    /* [M] */
+    int num_layers;     /* linear layers in the MLP: mlp_num_layers + 1 */
     int *layer_in, *layer_out;
-    double **layer_w;     /* [in][out]: transposed for column-order accumulation */
-    double **layer_b;     /* [out] */
-    double *w_y, *b_y;    /* [M][num_output] (transposed), [num_output] */
+    double **layer_w;  /* [in][out]: transposed for column-order accumulation */
+    double **layer_b;  /* [out] */
+    double *w_y, *b_y; /* [M][num_output] (transposed), [num_output] */
 
     /* trace groups: synapses sharing (branch, κ_s) share one trace */
     int num_groups;
-    int *group_branch;    /* [num_groups] */
-    double *group_kappa;  /* [num_groups] */
+    int *group_branch;   /* [num_groups] */
+    double *group_kappa; /* [num_groups] */
     /* input channel -> (group, weight) fan-out in CSR form */
-    int *fan_start;       /* [num_input + 1] */
+    int *fan_start; /* [num_input + 1] */
     int *fan_group;
     double *fan_weight;
 } cx_elm_model;
 
+/* The keys model_config.json may hold (the upstream constructor arguments),
+ * with their types and ranges; an override may set those marked param. */
+const cx_json_schema *cx_elm_config_schema(void);
+
 /* Loads dir/model.safetensors with the constructor arguments in `config`
- * (the parsed model_config.json with any overrides applied). Missing keys
- * take the upstream constructor defaults: lambda_value 5, mlp_num_layers 1,
- * mlp_hidden_size 2*num_memory, tau_s_value 5, memory_tau_min 1,
- * memory_tau_max 1000, num_branch num_input, num_synapse_per_branch 1,
- * input_to_synapse_routing null, delta_t 1, mlp_activation "relu". */
+ * (the parsed model_config.json with any overrides applied), checked against
+ * cx_elm_config_schema: an unknown key, a value of the wrong type or out of
+ * range, and a size product over CX_MODEL_MAX_ELEMS are refused, naming
+ * config_label and the keys. Missing keys take the upstream constructor
+ * defaults: lambda_value 5, mlp_num_layers 1, mlp_hidden_size 2*num_memory,
+ * tau_s_value 5, memory_tau_min 1, memory_tau_max 1000, num_branch
+ * num_input, num_synapse_per_branch 1, input_to_synapse_routing null,
+ * delta_t 1, mlp_activation "relu". */
 cx_status cx_elm_load(const char *dir, const cJSON *config, const char *config_label,
                       cx_elm_model **out);
 void cx_elm_free(cx_elm_model *m);

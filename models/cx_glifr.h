@@ -24,6 +24,7 @@
 #ifndef CX_GLIFR_H
 #define CX_GLIFR_H
 
+#include "cx_json.h"
 #include "cx_status.h"
 
 #include <cJSON.h>
@@ -35,7 +36,7 @@ extern "C" {
 
 typedef struct {
     int n_in, hidden, n_out, num_asc; /* from the tensors, checked against the config */
-    int delay_steps;                   /* lateral delay d >= 1 */
+    int delay_steps;                  /* lateral delay d >= 1 */
     double dt_ms, tau_ms, sigma_v, r_m, i0, v_reset, synaptic_delay_ms;
 
     double *w_in;     /* [n_in][H] */
@@ -57,9 +58,25 @@ typedef struct {
     double *sil_w;
 } cx_glifr_model;
 
+/* Bounds of the lateral delay: synaptic_delay up to 1 s (synaptic and axonal
+ * delays are a few ms; the trained models use 1 ms), and d = int(synaptic_delay
+ * / dt) up to 100000 steps (the delay ring holds d rate vectors of H). */
+#define CX_GLIFR_MAX_DELAY_MS 1000.0
+#define CX_GLIFR_MAX_DELAY_STEPS 100000
+
+/* The keys config.json may hold, with their types and ranges (dt 0.001..10
+ * ms, tau 0.001..1000 ms, synaptic_delay 0..CX_GLIFR_MAX_DELAY_MS, ...); an
+ * override may set those marked param. */
+const cx_json_schema *cx_glifr_config_schema(void);
+
 /* Loads dir/model.safetensors with the constants of `config` (config.json
- * with overrides). Missing keys take the upstream defaults: dt 0.05,
- * tau = dt, sigma_v 1, R 0.1, I0 0, v_reset 0, synaptic_delay 1 (ms). */
+ * with overrides), checked against cx_glifr_config_schema (an unknown key, a
+ * value of the wrong type or out of range is refused naming config_label and
+ * the key). Missing keys take the upstream defaults: dt 0.05, tau = dt,
+ * sigma_v 1, R 0.1, I0 0, v_reset 0, synaptic_delay 1 (ms). Layer sizes
+ * (input_size, hidden_size, output_size, num_ascs) the config leaves out are
+ * read from neuron_layer.weight_iv, output_linear.weight and neuron_layer.a_j;
+ * every tensor must then have the shape they imply. */
 cx_status cx_glifr_load(const char *dir, const cJSON *config, const char *config_label,
                         cx_glifr_model **out);
 void cx_glifr_free(cx_glifr_model *m);

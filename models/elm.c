@@ -2,6 +2,7 @@
 #include "cx_json.h"
 #include "cx_st.h"
 #include "cx_fileio.h"
+#include "cx_model_limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,10 +10,10 @@
 #include <string.h>
 
 struct cx_elm_workspace {
-    double *trace; /* [num_groups] */
-    double *z;     /* [B + M] MLP input */
+    double *trace;         /* [num_groups] */
+    double *z;             /* [B + M] MLP input */
     double *act_a, *act_b; /* ping-pong layer buffers */
-    double *m;     /* [M] memory */
+    double *m;             /* [M] memory */
 };
 
 void cx_elm_free(cx_elm_model *m)
@@ -42,61 +43,100 @@ void cx_elm_free(cx_elm_model *m)
     free(m);
 }
 
-static cx_status positive_int(const cJSON *cfg, const char *label, const char *key,
-                              const long *dflt, int *out)
+static const char *const ACTIVATIONS[] = {"relu", "silu", NULL};
+static const char *const ROUTINGS[] = {"none", "neuronio_routing", "random_routing", NULL};
+
+/* The keys of model_config.json: the upstream ELM constructor arguments. */
+/* clang-format off */
+#define SIZE_KEY(name) {name, CX_JSON_INT, 1, (double)CX_MODEL_MAX_ELEMS, NULL, NULL, 1}
+static const cx_json_key ELM_KEYS[] = {
+    SIZE_KEY("num_input"),
+    SIZE_KEY("num_output"),
+    SIZE_KEY("num_memory"),
+    SIZE_KEY("num_branch"),
+    SIZE_KEY("num_synapse_per_branch"),
+    SIZE_KEY("mlp_hidden_size"),
+    /* hidden layers of the MLP; upstream uses 1, and each is a tensor pair */
+    {"mlp_num_layers", CX_JSON_INT, 1, 1000, NULL, NULL, 1},
+    {"mlp_activation", CX_JSON_STRING, 0, 0, NULL, ACTIVATIONS, 1},
+    {"input_to_synapse_routing", CX_JSON_STRING, 0, 0, NULL, ROUTINGS, 1},
+    /* gain λ of the memory update λ(1 - κ_m)Δm; upstream 5 */
+    {"lambda_value", CX_JSON_NUMBER, 0, 1000, NULL, NULL, 1},
+    /* the step: 1 µs to 1 s (the trained models use 1 ms) */
+    {"delta_t", CX_JSON_NUMBER, 1e-3, 1e3, "ms", NULL, 1},
+    /* bounds of the memory time constants: 1 µs to ~3 h (trained: 1..150 ms) */
+    {"memory_tau_min", CX_JSON_NUMBER, 1e-3, 1e7, "ms", NULL, 1},
+    {"memory_tau_max", CX_JSON_NUMBER, 1e-3, 1e7, "ms", NULL, 1},
+    /* initial values of tensors the checkpoint holds trained, and a training
+     * switch: they do not change the model */
+    {"tau_s_value", CX_JSON_NUMBER, 0, 1e7, "ms", NULL, 0},
+    {"w_s_value", CX_JSON_NUMBER, -HUGE_VAL, HUGE_VAL, NULL, NULL, 0},
+    {"learn_memory_tau", CX_JSON_BOOL, 0, 0, NULL, NULL, 0},
+};
+#undef SIZE_KEY
+/* clang-format on */
+
+static const cx_json_schema ELM_SCHEMA = {ELM_KEYS, sizeof ELM_KEYS / sizeof ELM_KEYS[0]};
+
+const cx_json_schema *cx_elm_config_schema(void)
+{
+    return &ELM_SCHEMA;
+}
+
+static cx_status size_key(const cJSON *cfg, const char *label, const char *key, long dflt,
+                          int has_dflt, int *out)
 {
     long v;
-    CX_TRY(cx_json_int(cfg, label, key, dflt, &v));
-    if (v < 1 || v > 100000000)
-        return cx_fail(CX_ERR_VALUE, "%s: key '%s': expected a positive integer, found %ld", label,
-                       key, v);
-    *out = (int)v;
+    CX_TRY(cx_json_get_long(cfg, label, &ELM_SCHEMA, key, has_dflt ? &dflt : NULL, &v));
+    *out = (int)v; /* the schema bounds it by CX_MODEL_MAX_ELEMS = INT_MAX */
+    return CX_OK;
+}
+
+/* Every array the sizes imply, as products in 64 bits, within CX_MODEL_MAX_ELEMS
+ * (the last MLP layer, num_memory x mlp_hidden_size, is below the first). */
+static cx_status check_sizes(cx_elm_model *m, const char *label)
+{
+    const int64_t B = m->num_branch, P = m->num_synapse_per_branch, M = m->num_memory;
+    const int64_t H = m->mlp_hidden_size, O = m->num_output;
+    int64_t n;
+    CX_TRY(cx_model_size(label, "num_branch x num_synapse_per_branch", (int64_t[]){B, P}, 2, &n));
+    m->num_synapse = (int)n;
+    CX_TRY(cx_model_size(label, "mlp_hidden_size x (num_branch + num_memory)",
+                         (int64_t[]){H, B + M}, 2, &n));
+    if (m->mlp_num_layers > 1)
+        CX_TRY(cx_model_size(label, "mlp_hidden_size x mlp_hidden_size (mlp_num_layers > 1)",
+                             (int64_t[]){H, H}, 2, &n));
+    CX_TRY(cx_model_size(label, "num_output x num_memory", (int64_t[]){O, M}, 2, &n));
     return CX_OK;
 }
 
 static cx_status read_constructor_args(cx_elm_model *m, const cJSON *cfg, const char *label)
 {
-    const long one = 1, hundred = 100;
     const double lambda = 5.0, tau_min = 1.0, tau_max = 1000.0, delta_t = 1.0;
-    CX_TRY(positive_int(cfg, label, "num_input", NULL, &m->num_input));
-    CX_TRY(positive_int(cfg, label, "num_output", NULL, &m->num_output));
-    CX_TRY(positive_int(cfg, label, "num_memory", &hundred, &m->num_memory));
-    const long in = m->num_input, hidden = 2L * m->num_memory;
-    CX_TRY(positive_int(cfg, label, "num_branch", &in, &m->num_branch));
-    CX_TRY(positive_int(cfg, label, "num_synapse_per_branch", &one, &m->num_synapse_per_branch));
-    CX_TRY(positive_int(cfg, label, "mlp_num_layers", &one, &m->mlp_num_layers));
-    CX_TRY(positive_int(cfg, label, "mlp_hidden_size", &hidden, &m->mlp_hidden_size));
-    CX_TRY(cx_json_number(cfg, label, "lambda_value", &lambda, &m->lambda));
-    CX_TRY(cx_json_number(cfg, label, "memory_tau_min", &tau_min, &m->memory_tau_min_ms));
-    CX_TRY(cx_json_number(cfg, label, "memory_tau_max", &tau_max, &m->memory_tau_max_ms));
-    CX_TRY(cx_json_number(cfg, label, "delta_t", &delta_t, &m->delta_t_ms));
-    if (!(m->delta_t_ms > 0))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'delta_t': must be > 0, found %g", label, m->delta_t_ms);
+    const cx_json_schema *sc = &ELM_SCHEMA;
+    CX_TRY(cx_json_check(cfg, label, sc));
+    CX_TRY(size_key(cfg, label, "num_input", 0, 0, &m->num_input));
+    CX_TRY(size_key(cfg, label, "num_output", 0, 0, &m->num_output));
+    CX_TRY(size_key(cfg, label, "num_memory", 100, 1, &m->num_memory));
+    CX_TRY(size_key(cfg, label, "num_branch", m->num_input, 1, &m->num_branch));
+    CX_TRY(size_key(cfg, label, "num_synapse_per_branch", 1, 1, &m->num_synapse_per_branch));
+    CX_TRY(size_key(cfg, label, "mlp_num_layers", 1, 1, &m->mlp_num_layers));
+    CX_TRY(size_key(cfg, label, "mlp_hidden_size", 2L * m->num_memory, 1, &m->mlp_hidden_size));
+    CX_TRY(check_sizes(m, label));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "lambda_value", &lambda, &m->lambda));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "memory_tau_min", &tau_min, &m->memory_tau_min_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "memory_tau_max", &tau_max, &m->memory_tau_max_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "delta_t", &delta_t, &m->delta_t_ms));
     if (!(m->memory_tau_max_ms > m->memory_tau_min_ms))
         return cx_fail(CX_ERR_VALUE, "%s: memory_tau_max (%g) must exceed memory_tau_min (%g)",
                        label, m->memory_tau_max_ms, m->memory_tau_min_ms);
     const char *act, *routing;
-    CX_TRY(cx_json_string(cfg, label, "mlp_activation", "relu", &act));
-    if (!strcmp(act, "relu"))
-        m->activation = CX_ACT_RELU;
-    else if (!strcmp(act, "silu"))
-        m->activation = CX_ACT_SILU;
-    else
-        return cx_fail(CX_ERR_UNSUPPORTED,
-                       "%s: key 'mlp_activation': '%s' is not supported (relu, silu)", label, act);
-    CX_TRY(cx_json_string(cfg, label, "input_to_synapse_routing", "none", &routing));
-    if (!strcmp(routing, "none"))
-        m->routing = CX_ROUTING_NONE;
-    else if (!strcmp(routing, "neuronio_routing"))
-        m->routing = CX_ROUTING_NEURONIO;
-    else if (!strcmp(routing, "random_routing"))
-        m->routing = CX_ROUTING_RANDOM;
-    else
-        return cx_fail(CX_ERR_UNSUPPORTED,
-                       "%s: key 'input_to_synapse_routing': unknown routing '%s' (null, "
-                       "neuronio_routing, random_routing)",
-                       label, routing);
-    m->num_synapse = m->num_branch * m->num_synapse_per_branch;
+    CX_TRY(cx_json_get_string(cfg, label, sc, "mlp_activation", "relu", &act));
+    m->activation = !strcmp(act, "silu") ? CX_ACT_SILU : CX_ACT_RELU;
+    CX_TRY(cx_json_get_string(cfg, label, sc, "input_to_synapse_routing", "none", &routing));
+    m->routing = !strcmp(routing, "neuronio_routing") ? CX_ROUTING_NEURONIO
+                 : !strcmp(routing, "random_routing") ? CX_ROUTING_RANDOM
+                                                      : CX_ROUTING_NONE;
     if (m->routing == CX_ROUTING_NONE && m->num_synapse != m->num_input)
         return cx_fail(CX_ERR_VALUE,
                        "%s: without input_to_synapse_routing, num_branch x num_synapse_per_branch "
@@ -148,7 +188,8 @@ static cx_status transpose(double **m, int rows, int cols)
     double *t = malloc((size_t)rows * cols * sizeof(double));
     if (!t) return cx_fail(CX_ERR_NOMEM, "out of memory");
     for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) t[(size_t)c * rows + r] = (*m)[(size_t)r * cols + c];
+        for (int c = 0; c < cols; c++)
+            t[(size_t)c * rows + r] = (*m)[(size_t)r * cols + c];
     free(*m);
     *m = t;
     return CX_OK;
@@ -194,13 +235,15 @@ static cx_status build_groups(cx_elm_model *m)
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
     m->num_groups = 0;
-    for (int k = 0; k < N; k++) syn_group[k] = -1;
+    for (int k = 0; k < N; k++)
+        syn_group[k] = -1;
     for (int b = 0; b < B; b++) {
         int first = m->num_groups;
         for (int j = 0; j < P; j++) {
             int k = b * P + j, g = first;
             if (!m->syn_valid[k] || m->w_s[k] == 0) continue; /* s stays 0 */
-            while (g < m->num_groups && m->group_kappa[g] != m->kappa_s[k]) g++;
+            while (g < m->num_groups && m->group_kappa[g] != m->kappa_s[k])
+                g++;
             if (g == m->num_groups) {
                 m->group_branch[g] = b;
                 m->group_kappa[g] = m->kappa_s[k];
@@ -211,7 +254,8 @@ static cx_status build_groups(cx_elm_model *m)
     }
     for (int k = 0; k < N; k++)
         if (syn_group[k] >= 0) m->fan_start[m->syn_input[k] + 1]++;
-    for (int c = 0; c < m->num_input; c++) m->fan_start[c + 1] += m->fan_start[c];
+    for (int c = 0; c < m->num_input; c++)
+        m->fan_start[c + 1] += m->fan_start[c];
     int *fill = malloc((size_t)m->num_input * sizeof(int));
     if (!fill) {
         free(syn_group);
@@ -235,10 +279,12 @@ static cx_status load_tensors(cx_elm_model *m, const cx_st_file *f)
     double *proto_w, *tau_s, *proto_tau;
     CX_TRY(cx_st_read_f64(f, "_proto_w_s", 1, &n, &proto_w));
     m->w_s = proto_w;
-    for (int64_t k = 0; k < n; k++) m->w_s[k] = fmax(proto_w[k], 0.0);
+    for (int64_t k = 0; k < n; k++)
+        m->w_s[k] = fmax(proto_w[k], 0.0);
     CX_TRY(cx_st_read_f64(f, "tau_s", 1, &n, &tau_s));
     m->kappa_s = tau_s;
-    for (int64_t k = 0; k < n; k++) m->kappa_s[k] = exp(-m->delta_t_ms / fmax(tau_s[k], 1e-6));
+    for (int64_t k = 0; k < n; k++)
+        m->kappa_s[k] = exp(-m->delta_t_ms / fmax(tau_s[k], 1e-6));
     CX_TRY(cx_st_read_f64(f, "_proto_tau_m", 1, &M, &proto_tau));
     m->tau_m_ms = proto_tau;
     m->kappa_m = malloc((size_t)M * sizeof(double));
@@ -314,40 +360,47 @@ enum { ROW_BLOCK = 32 };
 /* out = W in + b with W stored transposed, wt [cols][rows]. Each output sums
  * its terms in column order whatever the vector width, and a zero input
  * (common after relu) skips its column. Rows go in register-sized blocks. */
-static void affine_t(const double *restrict wt, const double *restrict b,
-                     const double *restrict in, int rows, int cols, double *restrict out)
+static void affine_t(const double *restrict wt, const double *restrict b, const double *restrict in,
+                     int rows, int cols, double *restrict out)
 {
     int r0 = 0;
     for (; r0 + ROW_BLOCK <= rows; r0 += ROW_BLOCK) {
         double acc[ROW_BLOCK];
-        for (int r = 0; r < ROW_BLOCK; r++) acc[r] = b[r0 + r];
+        for (int r = 0; r < ROW_BLOCK; r++)
+            acc[r] = b[r0 + r];
         for (int c = 0; c < cols; c++) {
             const double a = in[c];
             if (a == 0) continue;
             const double *w = wt + (size_t)c * rows + r0;
 #pragma omp simd
-            for (int r = 0; r < ROW_BLOCK; r++) acc[r] += a * w[r];
+            for (int r = 0; r < ROW_BLOCK; r++)
+                acc[r] += a * w[r];
         }
-        for (int r = 0; r < ROW_BLOCK; r++) out[r0 + r] = acc[r];
+        for (int r = 0; r < ROW_BLOCK; r++)
+            out[r0 + r] = acc[r];
     }
     if (r0 == rows) return;
     const int rn = rows - r0;
-    for (int r = 0; r < rn; r++) out[r0 + r] = b[r0 + r];
+    for (int r = 0; r < rn; r++)
+        out[r0 + r] = b[r0 + r];
     for (int c = 0; c < cols; c++) {
         const double a = in[c];
         if (a == 0) continue;
         const double *w = wt + (size_t)c * rows + r0;
 #pragma omp simd
-        for (int r = 0; r < rn; r++) out[r0 + r] += a * w[r];
+        for (int r = 0; r < rn; r++)
+            out[r0 + r] += a * w[r];
     }
 }
 
 static void activate(cx_activation act, double *v, int n)
 {
     if (act == CX_ACT_RELU)
-        for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0;
+        for (int i = 0; i < n; i++)
+            v[i] = v[i] > 0 ? v[i] : 0;
     else
-        for (int i = 0; i < n; i++) v[i] = v[i] / (1.0 + exp(-v[i]));
+        for (int i = 0; i < n; i++)
+            v[i] = v[i] / (1.0 + exp(-v[i]));
 }
 
 static cx_status input_reserve(cx_elm_input *in, int T, size_t events)
@@ -370,7 +423,8 @@ static cx_status input_reserve(cx_elm_input *in, int T, size_t events)
 cx_status cx_elm_input_from_dense(cx_elm_input *in, const double *x, int T, int num_input)
 {
     size_t n = 0, total = (size_t)T * (size_t)num_input;
-    for (size_t i = 0; i < total; i++) n += x[i] != 0;
+    for (size_t i = 0; i < total; i++)
+        n += x[i] != 0;
     CX_TRY(input_reserve(in, T, n));
     size_t e = 0;
     for (int t = 0; t < T; t++) {
@@ -443,7 +497,8 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
     memset(ws->trace, 0, (size_t)(G ? G : 1) * sizeof(double));
     memset(ws->m, 0, (size_t)M * sizeof(double));
     for (int t = 0; t < T; t++) {
-        for (int g = 0; g < G; g++) ws->trace[g] *= m->group_kappa[g];
+        for (int g = 0; g < G; g++)
+            ws->trace[g] *= m->group_kappa[g];
         for (int ev = in->step_start[t]; ev < in->step_start[t + 1]; ev++) {
             int c = in->channel[ev];
             double v = in->value[ev];
@@ -452,8 +507,10 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
         }
         double *z = ws->z;
         memset(z, 0, (size_t)B * sizeof(double));
-        for (int g = 0; g < G; g++) z[m->group_branch[g]] += ws->trace[g];
-        for (int i = 0; i < M; i++) z[B + i] = m->kappa_m[i] * ws->m[i];
+        for (int g = 0; g < G; g++)
+            z[m->group_branch[g]] += ws->trace[g];
+        for (int i = 0; i < M; i++)
+            z[B + i] = m->kappa_m[i] * ws->m[i];
         const double *layer_input = z;
         double *outbuf = ws->act_a;
         for (int l = 0; l < m->num_layers; l++) {
@@ -476,6 +533,7 @@ void cx_elm_forward(const cx_elm_model *m, cx_elm_workspace *ws, const cx_elm_in
 double cx_elm_macs_per_step(const cx_elm_model *m)
 {
     double macs = (double)m->num_output * m->num_memory;
-    for (int l = 0; l < m->num_layers; l++) macs += (double)m->layer_in[l] * m->layer_out[l];
+    for (int l = 0; l < m->num_layers; l++)
+        macs += (double)m->layer_in[l] * m->layer_out[l];
     return macs;
 }

@@ -1,6 +1,7 @@
 #include "cx_glifr.h"
 #include "cx_fileio.h"
 #include "cx_json.h"
+#include "cx_model_limits.h"
 #include "cx_st.h"
 
 #include <math.h>
@@ -33,66 +34,149 @@ void cx_glifr_free(cx_glifr_model *m)
     free(m);
 }
 
-static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
+static double sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
+
+static const char *const TIME_UNITS[] = {"ms", NULL};
+
+/* The keys of config.json: the GLIFR constants and layer sizes, and the
+ * descriptive keys the upstream and synthetic configs carry. */
+/* clang-format off */
+#define SIZE_KEY(name) {name, CX_JSON_INT, 1, (double)CX_MODEL_MAX_ELEMS, NULL, NULL, 1}
+#define TEXT_KEY(name) {name, CX_JSON_STRING, 0, 0, NULL, NULL, 0}
+#define ANY_KEY(name) {name, CX_JSON_ANY, 0, 0, NULL, NULL, 0}
+static const cx_json_key GLIFR_KEYS[] = {
+    /* layer sizes, when given, set the shapes every tensor must have */
+    SIZE_KEY("input_size"),
+    SIZE_KEY("hidden_size"),
+    SIZE_KEY("output_size"),
+    SIZE_KEY("num_ascs"),
+    /* the Euler step: 1 µs to 10 ms (trained: 0.05 ms); dt·k = σ(·) for any dt */
+    {"dt", CX_JSON_NUMBER, 1e-3, 10, "ms", NULL, 1},
+    /* the rate normalisation: dt/tau scales the after-spike jump and the reset */
+    {"tau", CX_JSON_NUMBER, 1e-3, 1e3, "ms", NULL, 1},
+    /* smoothness of S = σ((V - V_th)/σ_V) (trained: 1) */
+    {"sigma_v", CX_JSON_NUMBER, 1e-6, 1e6, NULL, NULL, 1},
+    /* membrane resistance, background current, reset voltage (trained: 0.1, 0, 0) */
+    {"R", CX_JSON_NUMBER, 0, 1e6, NULL, NULL, 1},
+    {"I0", CX_JSON_NUMBER, -1e6, 1e6, NULL, NULL, 1},
+    {"v_reset", CX_JSON_NUMBER, -1e6, 1e6, NULL, NULL, 1},
+    {"synaptic_delay", CX_JSON_NUMBER, 0, CX_GLIFR_MAX_DELAY_MS, "ms", NULL, 1},
+    /* stated int(synaptic_delay / dt), checked against the computed one */
+    {"delay_steps", CX_JSON_INT, 1, CX_GLIFR_MAX_DELAY_STEPS, NULL, NULL, 1},
+    /* the ranges above are in ms */
+    {"time_unit", CX_JSON_STRING, 0, 0, NULL, TIME_UNITS, 0},
+    {"dt_over_tau", CX_JSON_NUMBER, -HUGE_VAL, HUGE_VAL, NULL, NULL, 0},
+    {"dropout_prob", CX_JSON_NUMBER, 0, 1, NULL, NULL, 0},
+    {"output_weight", CX_JSON_BOOL, 0, 0, NULL, NULL, 0},
+    {"readout_bias", CX_JSON_BOOL, 0, 0, NULL, NULL, 0},
+    {"params_learned", CX_JSON_BOOL, 0, 0, NULL, NULL, 0},
+    TEXT_KEY("model_name"),
+    TEXT_KEY("task"),
+    TEXT_KEY("variant"),
+    TEXT_KEY("delay_steps_rule"),
+    TEXT_KEY("final_reduction"),
+    TEXT_KEY("initialization"),
+    TEXT_KEY("initial_state"),
+    TEXT_KEY("param_dtype"),
+    TEXT_KEY("spec"),
+    TEXT_KEY("compare_hint"),
+    ANY_KEY("upstream"),
+    ANY_KEY("state_dict"),
+    ANY_KEY("input_encoding"),
+    ANY_KEY("training"),
+    ANY_KEY("metric"),
+    ANY_KEY("reference_check_numpy_spec_maxabs"),
+    ANY_KEY("public_trace_max_abs"),
+    ANY_KEY("traces"),
+    ANY_KEY("synthetic"),
+};
+#undef SIZE_KEY
+#undef TEXT_KEY
+#undef ANY_KEY
+/* clang-format on */
+
+static const cx_json_schema GLIFR_SCHEMA = {GLIFR_KEYS, sizeof GLIFR_KEYS / sizeof GLIFR_KEYS[0]};
+
+const cx_json_schema *cx_glifr_config_schema(void)
+{
+    return &GLIFR_SCHEMA;
+}
 
 static cx_status read_constants(cx_glifr_model *m, const cJSON *cfg, const char *label)
 {
     const double dt = 0.05, sigma_v = 1.0, r = 0.1, zero = 0.0, delay = 1.0;
-    CX_TRY(cx_json_number(cfg, label, "dt", &dt, &m->dt_ms));
-    if (!(m->dt_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'dt': must be > 0", label);
-    CX_TRY(cx_json_number(cfg, label, "tau", &m->dt_ms, &m->tau_ms));
-    if (!(m->tau_ms > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'tau': must be > 0", label);
-    CX_TRY(cx_json_number(cfg, label, "sigma_v", &sigma_v, &m->sigma_v));
-    if (!(m->sigma_v > 0)) return cx_fail(CX_ERR_VALUE, "%s: key 'sigma_v': must be > 0", label);
-    CX_TRY(cx_json_number(cfg, label, "R", &r, &m->r_m));
-    CX_TRY(cx_json_number(cfg, label, "I0", &zero, &m->i0));
-    CX_TRY(cx_json_number(cfg, label, "v_reset", &zero, &m->v_reset));
-    CX_TRY(cx_json_number(cfg, label, "synaptic_delay", &delay, &m->synaptic_delay_ms));
-    if (!(m->synaptic_delay_ms >= 0))
-        return cx_fail(CX_ERR_VALUE, "%s: key 'synaptic_delay': must be >= 0", label);
-    /* upstream: d = int(synaptic_delay / dt), and 0 becomes 1 */
+    const cx_json_schema *sc = &GLIFR_SCHEMA;
+    CX_TRY(cx_json_check(cfg, label, sc));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "dt", &dt, &m->dt_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "tau", &m->dt_ms, &m->tau_ms));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "sigma_v", &sigma_v, &m->sigma_v));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "R", &r, &m->r_m));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "I0", &zero, &m->i0));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "v_reset", &zero, &m->v_reset));
+    CX_TRY(cx_json_get_number(cfg, label, sc, "synaptic_delay", &delay, &m->synaptic_delay_ms));
+    /* upstream: d = int(synaptic_delay / dt), and 0 becomes 1; both are in
+     * range, so the quotient is at most 1e6 and the cast is exact */
     double d = floor(m->synaptic_delay_ms / m->dt_ms);
-    if (d > 1e6) return cx_fail(CX_ERR_VALUE, "%s: synaptic_delay / dt is too large", label);
+    if (d > CX_GLIFR_MAX_DELAY_STEPS)
+        return cx_fail(CX_ERR_VALUE,
+                       "%s: keys 'synaptic_delay' / 'dt' = %g ms / %g ms give %.0f delay steps; "
+                       "at most %d",
+                       label, m->synaptic_delay_ms, m->dt_ms, d, CX_GLIFR_MAX_DELAY_STEPS);
     m->delay_steps = d < 1 ? 1 : (int)d;
     long stated, computed = m->delay_steps;
-    CX_TRY(cx_json_int(cfg, label, "delay_steps", &computed, &stated));
+    CX_TRY(cx_json_get_long(cfg, label, sc, "delay_steps", &computed, &stated));
     if (stated != computed)
         return cx_fail(CX_ERR_VALUE,
-                       "%s: key 'delay_steps' is %ld but int(synaptic_delay / dt) gives %ld", label,
-                       stated, computed);
+                       "%s: key 'delay_steps' is %ld but int(synaptic_delay / dt) = int(%g / %g) "
+                       "gives %ld",
+                       label, stated, m->synaptic_delay_ms, m->dt_ms, computed);
     return CX_OK;
 }
 
-/* Checks that an optional size key of the config agrees with the tensors. */
-static cx_status check_size(const cJSON *cfg, const char *label, const char *key, int actual)
+/* One layer size: the config's key when present, else axis `axis` of tensor
+ * `name` (which must then exist with `ndim` dimensions). */
+static cx_status read_size(const cx_st_file *f, const cJSON *cfg, const char *label,
+                           const char *key, const char *name, int ndim, int axis, int *out)
 {
-    long dflt = actual, v;
-    CX_TRY(cx_json_int(cfg, label, key, &dflt, &v));
-    if (v != actual)
-        return cx_fail(CX_ERR_SHAPE, "%s: key '%s' is %ld but the checkpoint tensors have %d",
-                       label, key, v, actual);
+    long v;
+    if (!cJSON_GetObjectItemCaseSensitive(cfg, key) ||
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, key))) {
+        const cx_st_tensor *t;
+        const int64_t any[3] = {-1, -1, -1};
+        CX_TRY(cx_st_require(f, name, CX_DTM_FLOAT, ndim, any, &t));
+        if (t->shape[axis] < 1 || t->shape[axis] > CX_MODEL_MAX_ELEMS)
+            return cx_fail(CX_ERR_SHAPE,
+                           "%s: tensor '%s': dimension %d is %lld, must be in 1..%lld (the "
+                           "config leaves out '%s')",
+                           f->path, name, axis, (long long)t->shape[axis],
+                           (long long)CX_MODEL_MAX_ELEMS, key);
+        *out = (int)t->shape[axis];
+        return CX_OK;
+    }
+    CX_TRY(cx_json_get_long(cfg, label, &GLIFR_SCHEMA, key, NULL, &v));
+    *out = (int)v; /* the schema bounds it by CX_MODEL_MAX_ELEMS = INT_MAX */
     return CX_OK;
 }
 
+/* Layer sizes: the config's, or the tensors' where it leaves them out. Every
+ * tensor is then read at the shape they give, so a wrong one is named. */
 static cx_status read_sizes(cx_glifr_model *m, const cx_st_file *f, const cJSON *cfg,
                             const char *label)
 {
-    const cx_st_tensor *t;
-    CX_TRY(cx_st_require(f, "neuron_layer.weight_iv", CX_DTM_FLOAT, 2, (int64_t[]){-1, -1}, &t));
-    m->n_in = (int)t->shape[0];
-    m->hidden = (int)t->shape[1];
-    CX_TRY(cx_st_require(f, "output_linear.weight", CX_DTM_FLOAT, 2,
-                         (int64_t[]){-1, m->hidden}, &t));
-    m->n_out = (int)t->shape[0];
-    CX_TRY(cx_st_require(f, "neuron_layer.a_j", CX_DTM_FLOAT, 3, (int64_t[]){-1, 1, m->hidden}, &t));
-    m->num_asc = (int)t->shape[0];
-    if (m->n_in < 1 || m->hidden < 1 || m->n_out < 1 || m->num_asc < 1)
-        return cx_fail(CX_ERR_SHAPE, "%s: empty GLIFR layer (n_in %d, hidden %d, n_out %d, J %d)",
-                       f->path, m->n_in, m->hidden, m->n_out, m->num_asc);
-    CX_TRY(check_size(cfg, label, "input_size", m->n_in));
-    CX_TRY(check_size(cfg, label, "hidden_size", m->hidden));
-    CX_TRY(check_size(cfg, label, "output_size", m->n_out));
-    return check_size(cfg, label, "num_ascs", m->num_asc);
+    CX_TRY(read_size(f, cfg, label, "input_size", "neuron_layer.weight_iv", 2, 0, &m->n_in));
+    CX_TRY(read_size(f, cfg, label, "hidden_size", "neuron_layer.weight_iv", 2, 1, &m->hidden));
+    CX_TRY(read_size(f, cfg, label, "output_size", "output_linear.weight", 2, 0, &m->n_out));
+    CX_TRY(read_size(f, cfg, label, "num_ascs", "neuron_layer.a_j", 3, 0, &m->num_asc));
+    const int64_t H = m->hidden;
+    int64_t n;
+    CX_TRY(cx_model_size(label, "input_size x hidden_size", (int64_t[]){m->n_in, H}, 2, &n));
+    CX_TRY(cx_model_size(label, "output_size x hidden_size", (int64_t[]){m->n_out, H}, 2, &n));
+    CX_TRY(cx_model_size(label, "num_ascs x hidden_size", (int64_t[]){m->num_asc, H}, 2, &n));
+    return cx_model_size(label, "delay steps int(synaptic_delay / dt) x hidden_size",
+                         (int64_t[]){m->delay_steps, H}, 2, &n);
 }
 
 /* Element i of an integer tensor. */
@@ -265,13 +349,16 @@ static cx_status load_tensors(cx_glifr_model *m, const cx_st_file *f)
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_m", 2, (int64_t[]){1, H}, &tk));
     m->dtk_m = tk;
     /* k = σ(trans)/dt, used as dt*k, computed in that order as upstream */
-    for (int64_t h = 0; h < H; h++) m->dtk_m[h] = m->dt_ms * (sigmoid(tk[h]) / m->dt_ms);
+    for (int64_t h = 0; h < H; h++)
+        m->dtk_m[h] = m->dt_ms * (sigmoid(tk[h]) / m->dt_ms);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_k_j", 3, (int64_t[]){J, 1, H}, &tkj));
     m->dtk_j = tkj;
-    for (int64_t i = 0; i < J * H; i++) m->dtk_j[i] = m->dt_ms * (sigmoid(tkj[i]) / m->dt_ms);
+    for (int64_t i = 0; i < J * H; i++)
+        m->dtk_j[i] = m->dt_ms * (sigmoid(tkj[i]) / m->dt_ms);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.trans_r_j", 3, (int64_t[]){J, 1, H}, &trj));
     m->r_j = trj;
-    for (int64_t i = 0; i < J * H; i++) m->r_j[i] = 1.0 - 2.0 * sigmoid(trj[i]);
+    for (int64_t i = 0; i < J * H; i++)
+        m->r_j[i] = 1.0 - 2.0 * sigmoid(trj[i]);
     CX_TRY(cx_st_read_f64(f, "neuron_layer.a_j", 3, (int64_t[]){J, 1, H}, &m->a_j));
     CX_TRY(cx_st_read_f64(f, "output_linear.weight", 2, (int64_t[]){m->n_out, H}, &m->w_out));
     CX_TRY(cx_st_read_f64(f, "output_linear.bias", 1, (int64_t[]){m->n_out}, &m->b_out));
@@ -315,7 +402,8 @@ cx_glifr_workspace *cx_glifr_workspace_alloc(const cx_glifr_model *m)
     ws->I_syn = malloc(H * sizeof(double));
     ws->S_new = malloc(H * sizeof(double));
     ws->tmp = malloc(H * sizeof(double));
-    if (!ws->S_ring || !ws->S_prev || !ws->V || !ws->I_asc || !ws->I_syn || !ws->S_new || !ws->tmp) {
+    if (!ws->S_ring || !ws->S_prev || !ws->V || !ws->I_asc || !ws->I_syn || !ws->S_new ||
+        !ws->tmp) {
         cx_glifr_workspace_free(ws);
         return NULL;
     }
@@ -350,15 +438,16 @@ static void row_times_csr(const double *restrict in, const int64_t *restrict row
 }
 
 /* out[h] += Σ_p in[p] W[p][h], in row order like a row vector times W */
-static void row_times_matrix(const double *restrict in, const double *restrict w, int rows, int cols,
-                             double *restrict out)
+static void row_times_matrix(const double *restrict in, const double *restrict w, int rows,
+                             int cols, double *restrict out)
 {
     for (int p = 0; p < rows; p++) {
         double a = in[p];
         if (a == 0) continue; /* adding a*w = ±0 leaves out unchanged */
         const double *wr = w + (size_t)p * cols;
 #pragma omp simd
-        for (int h = 0; h < cols; h++) out[h] += a * wr[h];
+        for (int h = 0; h < cols; h++)
+            out[h] += a * wr[h];
     }
 }
 
@@ -385,7 +474,8 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
         }
         for (int h = 0; h < H; h++) {
             double asc = 0;
-            for (int j = 0; j < J; j++) asc += ws->I_asc[(size_t)j * H + h];
+            for (int j = 0; j < J; j++)
+                asc += ws->I_asc[(size_t)j * H + h];
             double V = ws->V[h];
             ws->V[h] = ws->I_syn[h] + (m->dtk_m[h] * m->r_m) * (asc + m->i0) +
                        (1.0 - m->dtk_m[h]) * V - dt_tau * ws->S_prev[h] * (V - m->v_reset);
@@ -402,7 +492,8 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
         for (int o = 0; o < m->n_out; o++) {
             const double *w = m->w_out + (size_t)o * H;
             double acc = 0;
-            for (int h = 0; h < H; h++) acc += ws->S_new[h] * w[h];
+            for (int h = 0; h < H; h++)
+                acc += ws->S_new[h] * w[h];
             yt[o] = acc + m->b_out[o];
         }
         if (!rec) continue;
@@ -419,5 +510,5 @@ void cx_glifr_forward(const cx_glifr_model *m, cx_glifr_workspace *ws, const dou
 double cx_glifr_macs_per_sample(const cx_glifr_model *m, int T)
 {
     double H = m->hidden, lateral_steps = T > m->delay_steps ? T - m->delay_steps : 0;
-    return T * (m->n_in + m->n_out) * H + lateral_steps * (double)m->lat_nnz;
+    return (double)T * ((double)m->n_in + m->n_out) * H + lateral_steps * (double)m->lat_nnz;
 }

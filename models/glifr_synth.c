@@ -1,6 +1,7 @@
 /* Synthetic GLIFR checkpoints (see cx_glifr_synth.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cx_glifr_synth.h"
+#include "cx_glifr.h"
 
 #include "cx_fileio.h"
 #include "cx_st.h"
@@ -89,12 +90,13 @@ cx_status cx_glifr_synth_check(const cx_glifr_synth_opts *o)
         if (pos[i].v < 1 || pos[i].v > pos[i].max)
             return cx_fail(CX_ERR_USAGE, "%s must be in 1..%ld, got %ld", pos[i].flag, pos[i].max,
                            pos[i].v);
-    if (!(o->delay_ms > 0) || !isfinite(o->delay_ms) || delay_steps(o->delay_ms) < 2 ||
-        delay_steps(o->delay_ms) > 1000000)
+    /* the loader's bounds (cx_glifr.h), so that every checkpoint written loads */
+    if (!(o->delay_ms > 0) || !(o->delay_ms <= CX_GLIFR_MAX_DELAY_MS) ||
+        delay_steps(o->delay_ms) < 2 || delay_steps(o->delay_ms) > CX_GLIFR_MAX_DELAY_STEPS)
         return cx_fail(CX_ERR_USAGE,
-                       "--delay-ms %g gives int(delay / dt) = %ld steps of dt = %g ms; it must "
-                       "be 2..1000000",
-                       o->delay_ms, isfinite(o->delay_ms) ? delay_steps(o->delay_ms) : -1L, DT_MS);
+                       "--delay-ms %g: it must be at most %g ms and give int(delay / dt) = "
+                       "2..%d steps of dt = %g ms",
+                       o->delay_ms, CX_GLIFR_MAX_DELAY_MS, CX_GLIFR_MAX_DELAY_STEPS, DT_MS);
     if ((double)o->samples * (double)o->steps * (double)o->inputs > 1e10)
         return cx_fail(CX_ERR_USAGE, "--samples x --steps x --inputs is too large");
     return CX_OK;

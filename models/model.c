@@ -66,6 +66,8 @@ static cx_status locate_config(cx_model *m, cx_model_kind kind)
         m->config_path = has_elm ? elm_cfg : glifr_cfg;
     if (m->config_path != elm_cfg) free(elm_cfg);
     if (m->config_path != glifr_cfg) free(glifr_cfg);
+    if (!has_elm && !has_glifr && !cx_path_exists(m->dir))
+        return cx_fail(CX_ERR_MISSING, "%s: model folder not found", m->dir);
     if (!has_elm && !has_glifr)
         return cx_fail(CX_ERR_MISSING, "%s: no model_config.json (ELM) or config.json (GLIFR)",
                        m->dir);
@@ -80,10 +82,11 @@ static cx_status locate_config(cx_model *m, cx_model_kind kind)
             m->kind = CX_KIND_GLIFR;
         else
             return cx_fail(CX_ERR_UNSUPPORTED,
-                           "%s: unknown model kind: the config has neither the ELM keys "
-                           "(num_memory, num_synapse_per_branch) nor the GLIFR keys (num_ascs, "
+                           "%s: unknown model kind: the config has %s the ELM keys "
+                           "(num_memory, num_synapse_per_branch) %s the GLIFR keys (num_ascs, "
                            "hidden_size + dt); pass --kind elm|glifr",
-                           m->config_path);
+                           m->config_path, looks_like_elm(m->config) ? "both" : "neither",
+                           looks_like_elm(m->config) ? "and" : "nor");
     }
     return CX_OK;
 }
@@ -102,8 +105,11 @@ cx_status cx_model_load(const char *dir, cx_model_kind kind, const char *const *
     }
     memcpy(m->dir, dir, n);
     cx_status st = locate_config(m, kind);
+    const cx_json_schema *schema =
+        m->kind == CX_KIND_ELM ? cx_elm_config_schema() : cx_glifr_config_schema();
+    /* each override is checked on its own, so that its error names it */
     for (int i = 0; st == CX_OK && i < n_overrides; i++)
-        st = cx_json_apply_override(m->config, overrides[i]);
+        st = cx_json_apply_override(m->config, overrides[i], schema, "--param");
     if (st == CX_OK && m->kind == CX_KIND_ELM)
         st = cx_elm_load(dir, m->config, m->config_path, &m->elm);
     else if (st == CX_OK)

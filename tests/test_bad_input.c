@@ -181,7 +181,10 @@ START_TEST(bad_input_file)
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent.st: cannot open"));
     free(err);
     ck_assert_int_eq(cx_test_cli("reference /nonexistent-model --input x --output y", NULL, &err), 1);
-    ck_assert_ptr_nonnull(strstr(err, "no model_config.json (ELM) or config.json (GLIFR)"));
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent-model: model folder not found"));
+    free(err);
+    ck_assert_int_eq(cx_test_cli("reference /tmp --input x --output y", NULL, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "/tmp: no model_config.json (ELM) or config.json (GLIFR)"));
     free(err);
     ck_assert_int_eq(cx_test_cli("reference", NULL, NULL), 2);
     ck_assert_int_eq(cx_test_cli("reference x --bogus", NULL, NULL), 2);
