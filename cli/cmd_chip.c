@@ -179,6 +179,29 @@ static void print_noise(const cx_chip_config *c)
            c->tile.rails.x_min, c->tile.rails.x_max);
 }
 
+/* The die's defects, when it has any: the map as the compiler sees it. */
+static void print_defects(const cx_chip_config *c)
+{
+    cx_chip_defect_map m;
+    if (!cx_chip_has_defects(c) || cx_chip_defects(c, &m) != CX_OK) return;
+    size_t comps = 0, syns = 0, cells = 0;
+    for (int y = 0; y < c->mesh.height; y++)
+        for (int x = 0; x < c->mesh.width; x++) {
+            cx_chip_tile_defect_list d;
+            if (cx_chip_tile_defects(c, x, y, &d) != CX_OK) continue;
+            comps += d.n_comps, syns += d.n_synapses, cells += d.n_cells;
+            cx_chip_tile_defects_free(&d);
+        }
+    printf("defects (%s):\n", c->defects.remap ? "the compiler maps around them"
+                                               : "not mapped around: defects.remap false");
+    printf("  dead tiles           %10d of %d\n", m.n_dead_tiles, cx_chip_tiles(c));
+    printf("  dead mesh links      %10d\n", m.n_dead_links);
+    printf("  stuck compartments   %10zu slots\n", comps);
+    printf("  dead synapse entries %10zu\n", syns);
+    printf("  stuck crossbar cells %10zu\n", cells);
+    cx_chip_defects_free(&m);
+}
+
 static void print_energy(const cx_chip_config *c)
 {
     const __typeof__(c->energy) *e = &c->energy;
@@ -193,6 +216,7 @@ static void print_energy(const cx_chip_config *c)
     printf("  mesh injection       %10g pJ\n", c->router.energy_per_injection_pj);
     printf("  tile static          %10g uW  (chip: %g mW)\n", e->tile_static_uw,
            e->tile_static_uw * cx_chip_tiles(c) * 1e-3);
+    print_defects(c);
 }
 
 static cJSON *derived_json(const cx_chip_config *c)

@@ -508,6 +508,22 @@ START_TEST(unmappable_model_names_the_defects)
 }
 END_TEST
 
+START_TEST(chip_check_lists_the_defects)
+{
+    char *chip = chip_path("default"), args[4096], *o = NULL;
+    snprintf(args, sizeof args,
+             "chip check '%s' --set 'defects.tiles=[{x: 1, y: 1}]' --set "
+             "'defects.links=[{x: 0, y: 0, dir: S}]' --set defects.remap=false",
+             chip);
+    ck_assert_int_eq(cx_test_cli(args, &o, NULL), 0);
+    ck_assert_msg(strstr(o, "defects (not mapped around: defects.remap false)") &&
+                      strstr(o, "dead tiles                    1 of 16") &&
+                      strstr(o, "dead mesh links               1"),
+                  "%s", o);
+    free(o), free(chip);
+}
+END_TEST
+
 START_TEST(defects_file_errors)
 {
     char *lm = cx_test_data("glifr/lmnist_glifr_lheta"), *chip = chip_path("default");
@@ -552,6 +568,7 @@ int main(void)
     tcase_add_test(tc, default_chip_with_defects_maps_around_them);
     tcase_add_test(tc, tiles_map_around_stuck_slots_entries_and_cells);
     tcase_add_test(tc, unmappable_model_names_the_defects);
+    tcase_add_test(tc, chip_check_lists_the_defects);
     tcase_add_test(tc, defects_file_errors);
     suite_add_tcase(s, tc);
     return cx_test_main(s);
