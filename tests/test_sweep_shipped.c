@@ -1,7 +1,8 @@
 /* The sweeps shipped in configs/sweeps/ run end to end through the CLI,
  * produce every plot their index names, and show the effect each was written
  * to show: error grows with thermal noise and mismatch, shrinks with weight
- * bits, and the router becomes the bottleneck as acceleration rises. */
+ * bits, the router becomes the bottleneck as acceleration rises, and
+ * remapping around chip defects keeps the error of a working die. */
 #include "test_util.h"
 
 #include "cx_fileio.h"
@@ -20,7 +21,7 @@ typedef struct {
 
 /* Runs configs/sweeps/name.yaml with two workers; reads its results.csv and
  * checks that every point ran and every picture exists. */
-static sweep_result run_shipped(const char *name, int n_plots)
+static sweep_result run_shipped_errors(const char *name, int n_plots, int n_errors)
 {
     sweep_result r = {0};
     r.dir = cx_test_tmp(name);
@@ -29,7 +30,9 @@ static sweep_result run_shipped(const char *name, int n_plots)
              CX_SOURCE_DIR, name, r.dir);
     int rc = cx_test_cli(args, &out, &err);
     ck_assert_msg(rc == 0, "%s: %s", name, err);
-    ck_assert_msg(strstr(out, " 0 errors"), "%s", out);
+    char errors[32];
+    snprintf(errors, sizeof errors, " %d errors", n_errors);
+    ck_assert_msg(strstr(out, errors), "%s: expected%s in\n%s", name, errors, out);
     char want[64];
     snprintf(want, sizeof want, "index.html (%d plots)", n_plots);
     ck_assert_msg(strstr(out, want), "%s: expected %s in\n%s", name, want, out);
@@ -59,6 +62,11 @@ static sweep_result run_shipped(const char *name, int n_plots)
     return r;
 }
 
+static sweep_result run_shipped(const char *name, int n_plots)
+{
+    return run_shipped_errors(name, n_plots, 0);
+}
+
 static void result_free(sweep_result *r)
 {
     cx_plot_owned_free(r->own);
@@ -84,6 +92,48 @@ static double mean_at(const sweep_result *r, const char *x, double v, const char
     ck_assert_msg(n > 0, "no row with %s = %g", x, v);
     return s / n;
 }
+
+/* Mean of y over the ok rows where x equals v and text column k is s. */
+static double mean_where(const sweep_result *r, const char *x, double v, const char *k,
+                         const char *s, const char *y)
+{
+    int cx = cx_plot_column(&r->t, x), cy = cx_plot_column(&r->t, y), ck = cx_plot_column(&r->t, k);
+    ck_assert_msg(cx >= 0 && cy >= 0 && ck >= 0, "missing column %s, %s or %s", x, y, k);
+    double sum = 0;
+    int n = 0;
+    for (size_t i = 0; i < r->t.n_rows; i++) {
+        const double *row = r->t.num + i * (size_t)r->t.n_cols;
+        const char *cell = r->t.text[i * (size_t)r->t.n_cols + (size_t)ck];
+        if (row[cx] != v || !cell || strcmp(cell, s) || isnan(row[cy])) continue;
+        sum += row[cy];
+        n++;
+    }
+    ck_assert_msg(n > 0, "no row with %s = %g and %s = %s", x, v, k, s);
+    return sum / n;
+}
+
+START_TEST(lmnist_yield)
+{
+    /* two drawn dies have too few working tiles for the model: error rows */
+    sweep_result r = run_shipped_errors("lmnist_yield", 3, 2);
+    const char *rate = "defect_rate", *remap = "defects.remap";
+    double base = mean_where(&r, rate, 0, remap, "true", "rmse");
+    ck_assert(fabs(mean_where(&r, rate, 0, remap, "false", "rmse") - base) < 1e-12);
+    static const double rates[] = {0.05, 0.1, 0.15, 0.2, 0.3};
+    for (size_t i = 0; i < sizeof rates / sizeof *rates; i++) {
+        double good = mean_where(&r, rate, rates[i], remap, "true", "rmse");
+        double bad = mean_where(&r, rate, rates[i], remap, "false", "rmse");
+        /* remapped: the error of a working die; unaware: many times more */
+        ck_assert_msg(good < 1.5 * base, "rate %g: remapped rmse %g, defect-free %g", rates[i],
+                      good, base);
+        ck_assert_msg(bad > 5 * good, "rate %g: unaware rmse %g, remapped %g", rates[i], bad, good);
+        ck_assert(mean_where(&r, rate, rates[i], remap, "true", "dropped_spikes") == 0);
+    }
+    ck_assert(mean_where(&r, rate, 0.3, remap, "false", "accuracy") <
+              mean_where(&r, rate, 0.3, remap, "true", "accuracy"));
+    result_free(&r);
+}
+END_TEST
 
 START_TEST(elm_thermal_mismatch)
 {
@@ -132,6 +182,7 @@ int main(void)
     tcase_add_test(tc, elm_thermal_mismatch);
     tcase_add_test(tc, lmnist_weight_bits);
     tcase_add_test(tc, lmnist_acceleration);
+    tcase_add_test(tc, lmnist_yield);
     suite_add_tcase(s, tc);
     return cx_test_main(s);
 }
