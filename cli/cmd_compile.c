@@ -47,8 +47,10 @@ static const char help[] =
     "  --seed N                 placement and routing-run seed (default 1)\n"
     "  --set KEY=VALUE          override a chip key (repeatable), validated like the file\n"
     "  --defects FILE           the chip's defects section from FILE (a YAML mapping\n"
-    "                           'defects:' with tiles, links, random, remap); the compiler\n"
-    "                           places and routes around them unless remap is false\n"
+    "                           'defects:' with tiles, links, compartments, synapses, cells,\n"
+    "                           random, remap; chip/README.md, example\n"
+    "                           configs/defects/example.yaml); the compiler places and\n"
+    "                           routes around them unless remap is false\n"
     "  --report FILE            also write the report as JSON\n"
     "  --json                   print the report as JSON instead of text\n";
 
