@@ -343,7 +343,6 @@ static cx_status read_dead_links(const cx_yaml_node *seq, cx_chip_config *cfg)
     cfg->defects.links = calloc(seq->n + 1, sizeof *cfg->defects.links);
     if (!cfg->defects.links) return cx_fail(CX_ERR_NOMEM, "out of memory");
     static const char *const keys[] = {"x", "y", "dir", NULL};
-    static const int dx[] = {0, 1, 0, -1}, dy[] = {-1, 0, 1, 0};
     for (size_t i = 0; i < seq->n; i++) {
         const cx_yaml_node *l = seq->items[i], *d;
         long x, y;
@@ -352,8 +351,9 @@ static cx_status read_dead_links(const cx_yaml_node *seq, cx_chip_config *cfg)
         CX_TRY(read_xy(l, cfg, &x, &y));
         CX_TRY(cx_yaml_at(l, "dir", &d));
         CX_TRY(name_index(d, DIRS, &dir));
-        long nx = x + dx[dir], ny = y + dy[dir];
-        if (nx < 0 || nx >= cfg->mesh.width || ny < 0 || ny >= cfg->mesh.height)
+        int nx, ny;
+        if (!cx_chip_neighbour(cfg->mesh.width, cfg->mesh.height, (int)x, (int)y, (cx_chip_dir)dir,
+                               &nx, &ny))
             return cx_yaml_fail(CX_ERR_VALUE, l,
                                 "no link leaves (%ld, %ld) towards %s: the mesh ends there", x, y,
                                 DIRS[dir]);
@@ -399,8 +399,9 @@ static cx_status read_stuck_comps(const cx_yaml_node *seq, cx_chip_config *cfg)
         d[i].x = (int)x, d[i].y = (int)y;
         for (size_t j = 0; j < i; j++)
             if (d[j].x == x && d[j].y == y && d[j].index == d[i].index)
-                return cx_yaml_fail(CX_ERR_VALUE, e, "compartment %d of tile (%ld, %ld) is listed twice",
-                                    d[i].index, x, y);
+                return cx_yaml_fail(CX_ERR_VALUE, e,
+                                    "compartment %d of tile (%ld, %ld) is listed twice", d[i].index,
+                                    x, y);
         cfg->defects.n_compartments = i + 1;
     }
     return CX_OK;
@@ -423,7 +424,8 @@ static cx_status read_dead_syns(const cx_yaml_node *seq, cx_chip_config *cfg)
         d[i].x = (int)x, d[i].y = (int)y;
         for (size_t j = 0; j < i; j++)
             if (d[j].x == x && d[j].y == y && d[j].entry == d[i].entry)
-                return cx_yaml_fail(CX_ERR_VALUE, e, "synapse entry %d of tile (%ld, %ld) is listed twice",
+                return cx_yaml_fail(CX_ERR_VALUE, e,
+                                    "synapse entry %d of tile (%ld, %ld) is listed twice",
                                     d[i].entry, x, y);
         cfg->defects.n_synapses = i + 1;
     }
@@ -454,7 +456,8 @@ static cx_status read_stuck_cells(const cx_yaml_node *seq, cx_chip_config *cfg)
         for (size_t j = 0; j < i; j++)
             if (d[j].x == x && d[j].y == y && d[j].array == d[i].array && d[j].row == d[i].row &&
                 d[j].col == d[i].col)
-                return cx_yaml_fail(CX_ERR_VALUE, e, "cell (%d, %d) of array %d of tile (%ld, %ld) is listed twice",
+                return cx_yaml_fail(CX_ERR_VALUE, e,
+                                    "cell (%d, %d) of array %d of tile (%ld, %ld) is listed twice",
                                     d[i].row, d[i].col, d[i].array, x, y);
         cfg->defects.n_cells = i + 1;
     }

@@ -19,6 +19,35 @@ static double draw(int seed, unsigned kind, unsigned long long index)
     return (double)(z >> 11) * 0x1p-53;
 }
 
+int cx_chip_neighbour(int width, int height, int x, int y, cx_chip_dir d, int *nx, int *ny)
+{
+    *nx = x + step_x[d], *ny = y + step_y[d];
+    return *nx >= 0 && *nx < width && *ny >= 0 && *ny < height;
+}
+
+cx_status cx_chip_defect_hops(const cx_chip_defect_map *m, int from, int *hops)
+{
+    const int W = m->width, nodes = W * m->height;
+    int *queue = malloc((size_t)nodes * sizeof *queue), head = 0, tail = 0;
+    if (!queue) return cx_fail(CX_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nodes; i++)
+        hops[i] = -1;
+    hops[from] = 0;
+    queue[tail++] = from;
+    while (head < tail) {
+        int v = queue[head++], x, y;
+        for (int d = 0; d < 4; d++) {
+            if ((m->dead_link[v] & (1u << d)) ||
+                !cx_chip_neighbour(W, m->height, v % W, v / W, (cx_chip_dir)d, &x, &y))
+                continue;
+            int u = y * W + x;
+            if (hops[u] < 0) hops[u] = hops[v] + 1, queue[tail++] = u;
+        }
+    }
+    free(queue);
+    return CX_OK;
+}
+
 /* Marks the link leaving node in direction d dead, at both ends. */
 static void kill_link(cx_chip_defect_map *m, int node, int d)
 {
@@ -119,7 +148,8 @@ static void draw_slots(int seed, unsigned kind, int node, size_t n, double rate,
         }
 }
 
-cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y, cx_chip_tile_defect_list *out)
+cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y,
+                               cx_chip_tile_defect_list *out)
 {
     memset(out, 0, sizeof *out);
     const int node = y * cfg->mesh.width + x, seed = cfg->defects.random.seed;
@@ -175,4 +205,19 @@ void cx_chip_tile_defects_free(cx_chip_tile_defect_list *d)
     free(d->cell);
     free(d->cell_value);
     memset(d, 0, sizeof *d);
+}
+
+cx_status cx_chip_tile_defects_all(const cx_chip_config *cfg, cx_chip_tile_defect_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int y = 0; y < cfg->mesh.height; y++)
+        for (int x = 0; x < cfg->mesh.width; x++) {
+            cx_chip_tile_defect_list d;
+            CX_TRY(cx_chip_tile_defects(cfg, x, y, &d));
+            out->comps += d.n_comps, out->synapses += d.n_synapses, out->cells += d.n_cells;
+            if (d.n_comps > out->max_comps) out->max_comps = d.n_comps;
+            if (d.n_synapses > out->max_synapses) out->max_synapses = d.n_synapses;
+            cx_chip_tile_defects_free(&d);
+        }
+    return CX_OK;
 }

@@ -233,13 +233,26 @@ typedef struct {
     double *comp_value, *cell_value;
 } cx_chip_tile_defect_list;
 
-cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y, cx_chip_tile_defect_list *out);
+cx_status cx_chip_tile_defects(const cx_chip_config *cfg, int x, int y,
+                               cx_chip_tile_defect_list *out);
 void cx_chip_tile_defects_free(cx_chip_tile_defect_list *d);
 /* 1 when the chip has any defect inside its tiles (compartments, synapses, cells). */
 int cx_chip_has_tile_defects(const cx_chip_config *cfg);
+/* The in-tile defects of every tile: totals over the chip and the most in one tile. */
+typedef struct {
+    size_t comps, synapses, cells;
+    size_t max_comps, max_synapses;
+} cx_chip_tile_defect_totals;
+cx_status cx_chip_tile_defects_all(const cx_chip_config *cfg, cx_chip_tile_defect_totals *out);
 /* 1 when the chip lists or draws any defect. */
 int cx_chip_has_defects(const cx_chip_config *cfg);
 const char *cx_chip_dir_name(cx_chip_dir d);
+/* The router next to (x, y) in direction d of a width x height mesh in
+ * (*nx, *ny); 0 when the mesh ends there. */
+int cx_chip_neighbour(int width, int height, int x, int y, cx_chip_dir d, int *nx, int *ny);
+/* Hops from router `from` to every router over the map's live links in
+ * hops[nodes] (-1: cut off from it). */
+cx_status cx_chip_defect_hops(const cx_chip_defect_map *m, int from, int *hops);
 
 /* ---- derived quantities (chip_derived.c) ---- */
 

@@ -283,36 +283,36 @@ static double cell_stuck(const cx_chip_tile_defect_list *def, size_t a, size_t r
 /* Stuck crossbar cells of array A (physical index a): with remap, a used
  * column that meets one moves to a spare column that does not; the weights
  * left on stuck cells take the cells' values. */
-static void place_columns(cx_tile *t, const cx_chip_config *chip, const cx_chip_tile_defect_list *def,
-                          size_t a, tile_array *A, double *abs_sum, double *lost)
+static cx_status place_columns(cx_tile *t, const cx_chip_config *chip,
+                               const cx_chip_tile_defect_list *def, size_t a, tile_array *A,
+                               double *abs_sum, double *lost)
 {
     size_t rows = (size_t)chip->tile.dendrite.rows, cols = (size_t)chip->tile.dendrite.cols;
-    size_t col[CX_TILE_MAX_COLS_REMAP];
-    unsigned char taken[CX_TILE_MAX_COLS_REMAP] = {0};
-    int remap = chip->defects.remap && cols <= CX_TILE_MAX_COLS_REMAP;
-    for (size_t c = 0; c < A->n_out; c++) {
-        col[c < CX_TILE_MAX_COLS_REMAP ? c : 0] = c;
-        if (c < CX_TILE_MAX_COLS_REMAP) taken[c] = 1;
-    }
-    for (size_t c = 0; remap && c < A->n_out; c++) {
+    size_t *col = malloc((A->n_out + 1) * sizeof *col); /* logical -> physical column */
+    if (!col) return cx_fail(CX_ERR_NOMEM, "tile: out of memory");
+    for (size_t c = 0; c < A->n_out; c++)
+        col[c] = c;
+    /* spares are taken in order: one skipped as stuck stays so for later columns */
+    for (size_t c = 0, spare = A->n_out; chip->defects.remap && c < A->n_out; c++) {
         if (!column_stuck(def, a, c, A->n_in, rows, cols)) continue;
-        for (size_t s = A->n_out; s < cols; s++)
-            if (!taken[s] && !column_stuck(def, a, s, A->n_in, rows, cols)) {
-                col[c] = s, taken[s] = 1;
-                t->defects.moved_columns++;
-                break;
-            }
+        while (spare < cols && column_stuck(def, a, spare, A->n_in, rows, cols))
+            spare++;
+        if (spare == cols) break;
+        col[c] = spare++;
+        t->defects.moved_columns++;
     }
     for (size_t c = 0; c < A->n_out; c++)
         for (size_t r = 0; r < A->n_in; r++) {
             double *w = &A->w[c * A->n_in + r];
             *abs_sum += fabs(*w);
-            double v = cell_stuck(def, a, r, remap ? col[c] : c, rows, cols);
+            double v = cell_stuck(def, a, r, col[c], rows, cols);
             if (isnan(v)) continue;
             *lost += fabs(*w - v * A->full_scale);
             *w = v * A->full_scale;
             t->defects.stuck_weights++;
         }
+    free(col);
+    return CX_OK;
 }
 
 static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const cx_tile_netlist *net,
@@ -372,7 +372,7 @@ static cx_status build_dendrites(cx_tile *t, const cx_chip_config *chip, const c
                              cx_rng_normal(&prog);
                     A->w[k] = w;
                 }
-                if (def->n_cells) place_columns(t, chip, def, a, A, &abs_sum, &lost);
+                if (def->n_cells) CX_TRY(place_columns(t, chip, def, a, A, &abs_sum, &lost));
             }
         d->n_arrays = a - d->array0;
         if (n_in > scratch) scratch = n_in;

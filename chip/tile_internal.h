@@ -9,8 +9,6 @@
 #define CX_TWO_PI 6.283185307179586476925
 
 enum { CX_TILE_MAX_STAGES = 64 }; /* stages of compartments and dendrites */
-/* Crossbars up to this many columns can move columns around stuck cells. */
-enum { CX_TILE_MAX_COLS_REMAP = 4096 };
 
 /* Sparse weighted reads of the signal bus: rows of (bus index, weight). */
 typedef struct {
@@ -137,8 +135,8 @@ struct cx_tile {
 
     tile_csr readout_csr;
     double *readout_bias, *readout;
-    int dead; /* a dead analog core (chip defects): no update, no spike, readouts 0 */
-    size_t n_stuck;      /* compartments held at a value (internal order) */
+    int dead;       /* a dead analog core (chip defects): no update, no spike, readouts 0 */
+    size_t n_stuck; /* compartments held at a value (internal order) */
     size_t *stuck_idx;
     double *stuck_val;
     cx_tile_defect_stats defects;

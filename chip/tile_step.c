@@ -414,7 +414,6 @@ const cx_tile_defect_stats *cx_tile_defects(const cx_tile *t)
     return &t->defects;
 }
 
-
 /* A dead core: nothing moves, the ADCs read 0. */
 static void step_dead(cx_tile *t)
 {

@@ -184,21 +184,18 @@ static void print_defects(const cx_chip_config *c)
 {
     cx_chip_defect_map m;
     if (!cx_chip_has_defects(c) || cx_chip_defects(c, &m) != CX_OK) return;
-    size_t comps = 0, syns = 0, cells = 0;
-    for (int y = 0; y < c->mesh.height; y++)
-        for (int x = 0; x < c->mesh.width; x++) {
-            cx_chip_tile_defect_list d;
-            if (cx_chip_tile_defects(c, x, y, &d) != CX_OK) continue;
-            comps += d.n_comps, syns += d.n_synapses, cells += d.n_cells;
-            cx_chip_tile_defects_free(&d);
-        }
+    cx_chip_tile_defect_totals in = {0};
+    if (cx_chip_tile_defects_all(c, &in) != CX_OK) {
+        cx_chip_defects_free(&m);
+        return;
+    }
     printf("defects (%s):\n", c->defects.remap ? "the compiler maps around them"
                                                : "not mapped around: defects.remap false");
     printf("  dead tiles           %10d of %d\n", m.n_dead_tiles, cx_chip_tiles(c));
     printf("  dead mesh links      %10d\n", m.n_dead_links);
-    printf("  stuck compartments   %10zu slots\n", comps);
-    printf("  dead synapse entries %10zu\n", syns);
-    printf("  stuck crossbar cells %10zu\n", cells);
+    printf("  stuck compartments   %10zu slots\n", in.comps);
+    printf("  dead synapse entries %10zu\n", in.synapses);
+    printf("  stuck crossbar cells %10zu\n", in.cells);
     cx_chip_defects_free(&m);
 }
 

@@ -220,17 +220,10 @@ static cx_status predict_routing(const cx_program *p, const cx_chip_config *chip
  * (stuck slots and dead entries taken away), for placement. */
 static cx_status working_capacity(const cx_chip_config *chip, cx_chip_config *fit)
 {
-    size_t comps = 0, syns = 0;
-    for (int y = 0; y < chip->mesh.height; y++)
-        for (int x = 0; x < chip->mesh.width; x++) {
-            cx_chip_tile_defect_list d;
-            CX_TRY(cx_chip_tile_defects(chip, x, y, &d));
-            comps = d.n_comps > comps ? d.n_comps : comps;
-            syns = d.n_synapses > syns ? d.n_synapses : syns;
-            cx_chip_tile_defects_free(&d);
-        }
-    fit->tile.compartments = chip->tile.compartments - (int)comps;
-    fit->tile.synapses.entries = chip->tile.synapses.entries - (int)syns;
+    cx_chip_tile_defect_totals d;
+    CX_TRY(cx_chip_tile_defects_all(chip, &d));
+    fit->tile.compartments = chip->tile.compartments - (int)d.max_comps;
+    fit->tile.synapses.entries = chip->tile.synapses.entries - (int)d.max_synapses;
     return CX_OK;
 }
 

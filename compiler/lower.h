@@ -18,6 +18,9 @@ cx_status cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos, int
 /* The tiles a program may use: all of them, less the dead ones when the chip
  * maps around its defects. */
 int cx_lower_live_tiles(const cx_chip_config *chip);
+/* CX_ERR_FIT for a program that needs `need` tiles where `live` work, naming
+ * the defects when they take some of the mesh. */
+cx_status cx_lower_too_few_tiles(const cx_chip_config *chip, int need, int live);
 
 /* A new program with n_tiles empty tiles at the mesh positions closest to
  * the host port (ties: row-major). */

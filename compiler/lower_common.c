@@ -16,34 +16,6 @@ static int pos_cmp(const void *a, const void *b)
     return (p->x > q->x) - (p->x < q->x);
 }
 
-/* Hops from router `from` to every router over live links (-1: cut off). */
-static void live_hops(const cx_chip_defect_map *dm, int from, int *hops)
-{
-    static const int dx[4] = {0, 1, 0, -1}, dy[4] = {-1, 0, 1, 0};
-    const int W = dm->width, nodes = W * dm->height;
-    for (int i = 0; i < nodes; i++)
-        hops[i] = -1;
-    int *q = malloc((size_t)nodes * sizeof *q), head = 0, tail = 0;
-    if (!q) { /* no memory: Manhattan distances, every tile reachable */
-        for (int i = 0; i < nodes; i++)
-            hops[i] = abs(i % W - from % W) + abs(i / W - from / W);
-        return;
-    }
-    hops[from] = 0;
-    q[tail++] = from;
-    while (head < tail) {
-        int v = q[head++];
-        for (int d = 0; d < 4; d++) {
-            int x = v % W + dx[d], y = v / W + dy[d];
-            if (x < 0 || x >= W || y < 0 || y >= dm->height || (dm->dead_link[v] & (1u << d)))
-                continue;
-            int u = y * W + x;
-            if (hops[u] < 0) hops[u] = hops[v] + 1, q[tail++] = u;
-        }
-    }
-    free(q);
-}
-
 cx_status cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos, int *n_live)
 {
     const int W = chip->mesh.width, H = chip->mesh.height;
@@ -56,7 +28,12 @@ cx_status cx_lower_host_order(const cx_chip_config *chip, cx_lower_pos *pos, int
         cx_chip_defects_free(&dm);
         return cx_fail(CX_ERR_NOMEM, "out of memory");
     }
-    if (hops) live_hops(&dm, hy * W + hx, hops);
+    cx_status st = hops ? cx_chip_defect_hops(&dm, hy * W + hx, hops) : CX_OK;
+    if (st != CX_OK) {
+        free(hops);
+        cx_chip_defects_free(&dm);
+        return st;
+    }
     int live = 0;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
@@ -83,24 +60,29 @@ int cx_lower_live_tiles(const cx_chip_config *chip)
     return live;
 }
 
+cx_status cx_lower_too_few_tiles(const cx_chip_config *chip, int need, int live)
+{
+    int all = cx_chip_tiles(chip);
+    if (live < all)
+        return cx_fail(CX_ERR_FIT,
+                       "chip: needs %d tiles, %d of the chip's %d work (%d dead or cut off from "
+                       "the host by dead links: defects.*)",
+                       need, live, all, all - live);
+    return cx_fail(CX_ERR_FIT, "chip: needs %d tiles (mesh.width x mesh.height), the chip has %d",
+                   need, all);
+}
+
 cx_status cx_lower_begin(const cx_chip_config *chip, cx_model_kind kind, const char *model_dir,
                          double step_ms, int n_inputs, int n_outputs, int n_tiles, cx_program **out)
 {
     *out = NULL;
     int W = chip->mesh.width, H = chip->mesh.height, live = W * H;
-    if (n_tiles > W * H)
-        return cx_fail(CX_ERR_FIT,
-                       "chip: needs %d tiles (mesh.width x mesh.height), the chip has %d", n_tiles,
-                       W * H);
+    if (n_tiles > W * H) return cx_lower_too_few_tiles(chip, n_tiles, W * H);
     cx_program *p = calloc(1, sizeof *p);
     cx_lower_pos *pos = malloc((size_t)(W * H) * sizeof *pos);
     cx_status st =
         p && pos ? cx_lower_host_order(chip, pos, &live) : cx_fail(CX_ERR_NOMEM, "out of memory");
-    if (st == CX_OK && n_tiles > live)
-        st = cx_fail(CX_ERR_FIT,
-                     "chip: needs %d tiles, %d of the chip's %d work (%d dead or cut off from "
-                     "the host by dead links: defects.*)",
-                     n_tiles, live, W * H, W * H - live);
+    if (st == CX_OK && n_tiles > live) st = cx_lower_too_few_tiles(chip, n_tiles, live);
     if (st != CX_OK) {
         free(p);
         free(pos);

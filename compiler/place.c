@@ -207,16 +207,7 @@ cx_status cx_place_glifr(const cx_glifr_model *m, const cx_chip_config *chip, in
     const double in_per_neuron = (double)total_in / H;
     int k0 = min_tiles > 1 ? min_tiles : 1;
     if (k0 > H) k0 = H;
-    if (k0 > tiles && tiles < cx_chip_tiles(chip))
-        return cx_fail(CX_ERR_FIT,
-                       "chip: needs %d tiles, %d of the chip's %d work (the others are dead or "
-                       "cut off from the host by dead links, defects.*)",
-                       k0, tiles, cx_chip_tiles(chip));
-    if (k0 > tiles)
-        return cx_fail(CX_ERR_FIT,
-                       "chip: needs %d tiles (--tiles), the chip has %d (mesh.width x "
-                       "mesh.height)",
-                       k0, tiles);
+    if (k0 > tiles) return cx_lower_too_few_tiles(chip, k0, tiles);
     idx_t *xadj = NULL, *adj = NULL, *wgt = NULL;
     cx_glifr_part *parts = malloc((size_t)(tiles + 1) * sizeof *parts);
     if (!parts) return cx_fail(CX_ERR_NOMEM, "placement: out of memory");

@@ -233,22 +233,11 @@ cx_status cx_noc_set_route(cx_noc *n, uint32_t key, int src, const int *dests, i
     }
     if (n->cfg.multicast == CX_NOC_MCAST_TREE) {
         int w = n->cfg.width;
-        for (int i = 0; i < ndests && !detour;
-             i++) { /* walk the XY path, OR-ing each router's output */
-            int d = dests[i], target = ep_router(n, d), node = ep_router(n, src);
-            int tx = target % w, ty = target / w;
+        /* walk the XY paths, OR-ing each router's output */
+        for (int i = 0; i < ndests && !detour; i++) {
+            int d = dests[i], target = ep_router(n, d), node = ep_router(n, src), next;
             for (;;) {
-                int x = node % w, y = node / w, port, next = node;
-                if (tx > x)
-                    port = CX_NOC_PORT_E, next = node + 1;
-                else if (tx < x)
-                    port = CX_NOC_PORT_W, next = node - 1;
-                else if (ty > y)
-                    port = CX_NOC_PORT_S, next = node + w;
-                else if (ty < y)
-                    port = CX_NOC_PORT_N, next = node - w;
-                else
-                    port = d < n->nodes ? CX_NOC_PORT_LOCAL : CX_NOC_PORT_HOST;
+                int port = xy_step(n, node, target, d, &next);
                 if (!n->scratch_mask[node]) n->scratch_nodes[tree_n++] = (uint32_t)node;
                 n->scratch_mask[node] |= (uint8_t)(1u << port);
                 if (next == node) break;

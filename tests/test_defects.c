@@ -197,6 +197,8 @@ static void count_sink(void *ctx, int e, uint32_t key, int src, uint64_t gen, ui
 }
 
 enum { W = 6, NODES = W * W, SOURCES = 6, ROUNDS = 20 };
+/* The routers the multicast routes start from. */
+static const int src[SOURCES] = {0, 5, 14, 21, 30, 35};
 
 /* A 6x6 mesh, one multicast route per source to every tile but itself; the
  * links (1,0)-(2,0) E, (3,2)-(3,3) S and (0,4)-(1,4) E are dead. */
@@ -216,7 +218,6 @@ static cx_noc *mesh(int dead, int around, tally *t)
     t->keys = SOURCES;
     t->count = calloc((size_t)cx_noc_endpoints(n) * SOURCES, sizeof *t->count);
     cx_noc_set_sink(n, count_sink, t);
-    static const int src[SOURCES] = {0, 5, 14, 21, 30, 35};
     for (int s = 0; s < SOURCES; s++) {
         int dests[NODES], nd = 0;
         for (int v = 0; v < NODES; v++)
@@ -242,7 +243,6 @@ START_TEST(router_detours_around_dead_links)
     ck_assert_uint_eq(s->packets_dropped, 0);
     ck_assert_uint_gt(s->routes_detoured, 0);
     /* every tile but the source gets each packet exactly once */
-    static const int src[SOURCES] = {0, 5, 14, 21, 30, 35};
     for (int s2 = 0; s2 < SOURCES; s2++)
         for (int v = 0; v < NODES; v++)
             ck_assert_int_eq(t.count[v * SOURCES + s2], v == src[s2] ? 0 : ROUNDS);
